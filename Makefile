@@ -1,0 +1,45 @@
+# The two commands (README): `make run` serves the portal with demo data; `make test` passes the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rakunest
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: install run test test-fast lint bench-intake clean
+
+install: $(INSTALLED)
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=25.1"
+	$(BIN)/python -m pip install --quiet --group dev
+	touch $@
+
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo --if-empty
+	scripts/run-portal.sh
+
+test: install
+	scripts/ensure-services.sh
+	scripts/ensure-chromium.sh
+	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
+		$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# SQLite and eager tasks only: the integration and browser tests skip themselves.
+test-fast: install
+	DATABASE_URL=sqlite:///:memory: $(BIN)/python -m pytest -m "not integration and not browser" $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+bench-intake: install
+	scripts/ensure-services.sh
+	$(BIN)/python bench/intake.py
+
+clean:
+	rm -rf var

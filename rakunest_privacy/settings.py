@@ -1,0 +1,261 @@
+"""Settings, configured only through environment variables (see README and .env.example).
+
+With no environment at all the portal runs for development: SQLite and a file-system Celery broker
+under var/, e-mail written to files under var/mail/. Production sets DJANGO_DEBUG=false and must then
+provide DJANGO_SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL.
+"""
+
+from datetime import timedelta
+from pathlib import Path
+
+import environ
+from cryptography.fernet import Fernet
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+if (BASE_DIR / ".env").exists():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+VAR_DIR = Path(env.str("RAKUNEST_VAR_DIR", default=str(BASE_DIR / "var")))
+
+
+def _required(name: str) -> str:
+    value = env.str(name, default="")
+    if not value:
+        raise ImproperlyConfigured(
+            f"Set the {name} environment variable (required when DJANGO_DEBUG is off)."
+        )
+    return value
+
+
+def _parsed(name: str, parse, default):
+    """Parse an environment variable, turning a malformed value into ImproperlyConfigured naming it."""
+    try:
+        return parse(name, default=default)
+    except (ValueError, KeyError, ImproperlyConfigured) as exc:
+        raise ImproperlyConfigured(f"The {name} environment variable is malformed: {exc}") from exc
+
+
+# --- Core -----------------------------------------------------------------------------------------
+DEBUG = _parsed("DJANGO_DEBUG", env.bool, True)
+SECRET_KEY = (
+    env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
+    if DEBUG
+    else _required("DJANGO_SECRET_KEY")
+)
+ALLOWED_HOSTS = _parsed(
+    "DJANGO_ALLOWED_HOSTS", env.list, ["127.0.0.1", "localhost", "[::1]"] if DEBUG else []
+)
+CSRF_TRUSTED_ORIGINS = _parsed("DJANGO_CSRF_TRUSTED_ORIGINS", env.list, [])
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "records",
+    "verification",
+    "requests_app",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "rakunest_privacy.urls"
+WSGI_APPLICATION = "rakunest_privacy.wsgi.application"
+
+_template_loaders = [
+    "django.template.loaders.filesystem.Loader",
+    "django.template.loaders.app_directories.Loader",
+]
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "requests_app.context_processors.portal",
+            ],
+            # Form pages are the first bottleneck of intake: keep compiled templates outside debug.
+            "loaders": _template_loaders
+            if DEBUG
+            else [("django.template.loaders.cached.Loader", _template_loaders)],
+        },
+    }
+]
+
+# --- Database -------------------------------------------------------------------------------------
+DATABASES = {"default": _parsed("DATABASE_URL", env.db_url, f"sqlite:///{VAR_DIR / 'rakunest.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # A new connection per request costs ~5x intake throughput (DESIGN §8): keep them, but check them.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+elif not DEBUG:
+    raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database (postgres://…) in production.")
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache (rate limits, one-time-code throttles) ---------------------------------------------------
+CACHES = {
+    "default": _parsed("CACHE_URL", env.cache_url, "locmemcache://rakunest")
+    if env.str("CACHE_URL", default="")
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rakunest"}
+}
+
+# --- Auth, sessions, security -----------------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "/staff/login/"
+SESSION_COOKIE_AGE = _parsed("SESSION_COOKIE_AGE", env.int, 60 * 60 * 8)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
+SECURE_SSL_REDIRECT = _parsed("DJANGO_SECURE_SSL_REDIRECT", env.bool, not DEBUG)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    }
+}
+
+# --- Internationalisation -------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+LANGUAGES = [("en", "English")]
+TIME_ZONE = "America/Los_Angeles"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static and media -----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Reports and uploads: private storage, never served by URL; files are encrypted before they get here.
+MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "private")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Fernet keys (comma-separated, newest first) for reports and uploads at rest.
+_fernet_keys = env.list("FERNET_KEYS", default=[])
+if not _fernet_keys:
+    if not DEBUG:
+        raise ImproperlyConfigured("Set FERNET_KEYS (comma-separated Fernet keys) when DJANGO_DEBUG is off.")
+    _dev_key_file = VAR_DIR / "dev-fernet.key"
+    if not _dev_key_file.exists():
+        _dev_key_file.parent.mkdir(parents=True, exist_ok=True)
+        _dev_key_file.write_bytes(Fernet.generate_key())
+    _fernet_keys = [_dev_key_file.read_text().strip()]
+for _key in _fernet_keys:
+    try:
+        Fernet(_key)
+    except ValueError as exc:
+        raise ImproperlyConfigured("FERNET_KEYS holds a malformed key (32 url-safe base64 bytes).") from exc
+FERNET_KEYS = _fernet_keys
+
+# --- E-mail -----------------------------------------------------------------------------------------
+if env.str("EMAIL_URL", default=""):
+    vars().update(_parsed("EMAIL_URL", env.email_url, None))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = env.str(
+    "DEFAULT_FROM_EMAIL", default="RakuNest Privacy <privacy-requests@rakunest.example>"
+)
+PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="rusa-privacy@mail.rakuten.com")
+PRIVACY_CONTACT_PHONE = env.str("PRIVACY_CONTACT_PHONE", default="+1 (888) 551-2118")
+
+# --- Celery -----------------------------------------------------------------------------------------
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if CELERY_BROKER_URL == "filesystem://":
+    _broker_dir = VAR_DIR / "broker"
+    for _sub in ("queue", "processed"):
+        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_broker_dir / "queue"),
+        "data_folder_out": str(_broker_dir / "queue"),
+        "processed_folder": str(_broker_dir / "processed"),
+        "store_processed": False,
+    }
+elif not DEBUG and CELERY_BROKER_URL.startswith("filesystem"):
+    raise ImproperlyConfigured("Set CELERY_BROKER_URL to a Redis URL (redis://…) in production.")
+else:
+    # Longer than the longest task's hard limit, so a slow task is not redelivered while it runs.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 2}
+CELERY_TASK_ALWAYS_EAGER = _parsed("CELERY_TASK_ALWAYS_EAGER", env.bool, False)
+CELERY_TASK_EAGER_PROPAGATES = True
+CELERY_TASK_SERIALIZER = "json"
+CELERY_RESULT_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SOFT_TIME_LIMIT = 60 * 10
+CELERY_TASK_TIME_LIMIT = 60 * 15
+CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-requests": {
+        "task": "requests_app.tasks.sweep_stuck_requests",
+        "schedule": timedelta(minutes=5),
+    },
+}
+
+# --- Privacy portal rules (DESIGN §4–6) ----------------------------------------------------------
+OTP_TTL_MINUTES = _parsed("OTP_TTL_MINUTES", env.int, 15)
+OTP_MAX_ATTEMPTS = _parsed("OTP_MAX_ATTEMPTS", env.int, 5)
+STATUS_ACCESS_MINUTES = _parsed("STATUS_ACCESS_MINUTES", env.int, 15)
+REPORT_TTL_DAYS = _parsed("REPORT_TTL_DAYS", env.int, 30)
+STUCK_REQUEST_MINUTES = _parsed("STUCK_REQUEST_MINUTES", env.int, 30)
+BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", env.bool, False)
+
+# --- Logging: never personal data; request references at most ---------------------------------
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "loggers": {"django.request": {"level": "ERROR"}, "faker": {"level": "WARNING"}},
+}

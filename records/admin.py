@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from .models import DataCategory, DataPointType, Purpose, Recipient, Source, System
+
+
+@admin.register(DataCategory)
+class DataCategoryAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "sensitive", "position")
+
+
+@admin.register(DataPointType)
+class DataPointTypeAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "category", "never_disclose", "sensitive")
+    list_filter = ("category", "never_disclose", "sensitive")
+
+
+@admin.register(Source)
+class SourceAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+
+
+@admin.register(Purpose)
+class PurposeAdmin(admin.ModelAdmin):
+    list_display = ("letter", "name", "code")
+
+
+@admin.register(Recipient)
+class RecipientAdmin(admin.ModelAdmin):
+    list_display = ("name", "kind", "section", "receives_sale", "direct_marketing", "notify_by")
+    list_filter = ("kind", "receives_sale", "direct_marketing")
+
+
+@admin.register(System)
+class SystemAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "erasure", "position")
+    filter_horizontal = ("categories", "sources", "purposes", "recipients")

@@ -1,0 +1,34 @@
+"""Reads of the request area."""
+
+from django.db.models import QuerySet
+
+from .models import PrivacyRequest, RequestEvent
+
+# Event names shown to requesters on the status page, in their words; the rest is staff-only.
+PUBLIC_EVENTS = {
+    "requests.request.received": "We received your request.",
+    "requests.request.acknowledged": "We e-mailed you a confirmation.",
+    "requests.request.awaiting_verification": "We are waiting for you to confirm your identity.",
+    "requests.request.awaiting_consumer_confirmation": "We asked the consumer to confirm the request.",
+    "requests.request.in_review": "Your identity is confirmed; our privacy team is reviewing the request.",
+    "requests.request.approved": "Your request was approved.",
+    "requests.request.fulfilling": "We are carrying out your request.",
+    "requests.request.completed": "Your request is complete.",
+    "requests.request.denied": "We could not grant your request. We e-mailed you the reason.",
+    "requests.request.withdrawn": "The request was withdrawn.",
+    "requests.request.unverifiable": "We could not verify your identity, so the request is closed.",
+    "requests.request.extended": "We need more time and extended the deadline; we e-mailed you why.",
+}
+
+
+def requests_by_ids(ids: list[int]) -> QuerySet[PrivacyRequest]:
+    return PrivacyRequest.objects.filter(pk__in=ids).order_by("pk")
+
+
+def request_for_status(*, request_id: int) -> PrivacyRequest:
+    return PrivacyRequest.objects.select_related("submission").get(pk=request_id)
+
+
+def public_timeline(*, request: PrivacyRequest) -> list[dict]:
+    events = RequestEvent.objects.filter(request=request, name__in=PUBLIC_EVENTS).only("name", "created_at")
+    return [{"when": e.created_at, "text": PUBLIC_EVENTS[e.name]} for e in events]

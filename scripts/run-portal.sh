@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Development server and a real Celery worker (with beat) side by side; Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p var
+.venv/bin/celery -A rakunest_privacy worker --beat --loglevel=INFO --concurrency=2 \
+  --schedule=var/celerybeat-schedule &
+worker=$!
+trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null' EXIT INT TERM
+echo "Portal: http://127.0.0.1:8000/   (e-mails are written to var/mail/)"
+.venv/bin/python manage.py runserver 127.0.0.1:8000

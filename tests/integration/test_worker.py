@@ -1,0 +1,37 @@
+import pytest
+from django.urls import reverse
+
+from requests_app.models import PrivacyRequest, Submission
+
+pytestmark = pytest.mark.integration
+
+
+def test_a_real_worker_sends_the_acknowledgement_after_commit(client, celery_worker_process, valid_form_data):
+    response = client.post(reverse("requests_app:request_new"), valid_form_data)
+    assert response.status_code == 302
+
+    references = list(PrivacyRequest.objects.values_list("reference", flat=True))
+    mails = celery_worker_process.wait_for(celery_worker_process.mails, what="the acknowledgement e-mail")
+    assert len(mails) == 1
+    assert "To: maya.chen@example.com" in mails[0]
+    assert all(ref in mails[0] for ref in references)
+    submission = Submission.objects.get()
+    assert submission.acknowledged_at is not None
+    assert submission.requests.filter(events__name="requests.request.acknowledged").count() == 2
+
+
+def test_the_sweeper_resends_an_acknowledgement_whose_message_was_lost(celery_worker_process, settings):
+    from django.utils import timezone
+
+    from requests_app.tasks import sweep_stuck_requests
+    from tests.factories import PrivacyRequestFactory
+
+    request = PrivacyRequestFactory(submission__email="lost@example.com")
+    Submission.objects.filter(pk=request.submission_id).update(
+        created_at=timezone.now() - timezone.timedelta(hours=2)
+    )
+    assert sweep_stuck_requests.apply().get() == 1  # runs here; re-enqueues to the real worker
+
+    celery_worker_process.wait_for(celery_worker_process.mails, what="the re-sent acknowledgement")
+    request.submission.refresh_from_db()
+    assert request.submission.acknowledged_at is not None

@@ -1,0 +1,122 @@
+import pytest
+from django.urls import reverse
+
+from requests_app.models import PrivacyRequest, RequestEvent, Status, Submission
+
+pytestmark = pytest.mark.django_db
+
+FORM_URL = reverse("requests_app:request_new")
+
+
+def test_form_page_renders_every_kind_and_the_do_not_sell_link(client):
+    response = client.get(FORM_URL)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert 'value="access_specific"' in body and 'value="opt_out"' in body
+    assert "Do Not Sell or Share My Personal Information" in body
+
+
+def test_valid_submission_creates_one_request_per_kind_and_shows_references(
+    client, valid_form_data, outbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(FORM_URL, valid_form_data, follow=True)
+
+    requests = list(PrivacyRequest.objects.order_by("pk"))
+    assert [r.kind for r in requests] == ["know_categories", "delete"]
+    assert {r.status for r in requests} == {Status.AWAITING_VERIFICATION}
+    assert requests[0].submission_id == requests[1].submission_id
+    body = response.content.decode()
+    assert all(r.reference in body for r in requests)
+    submission = Submission.objects.get()
+    assert submission.email == "maya.chen@example.com"  # normalised
+    assert submission.phone == "+14155550101"
+    assert submission.acknowledged_at is not None
+    assert len(outbox) == 1
+    assert requests[0].reference in outbox[0].body
+    assert outbox[0].alternatives[0][1] == "text/html"
+
+
+def test_references_are_random_and_not_in_any_url(client, valid_form_data):
+    response = client.post(FORM_URL, valid_form_data)
+    assert response.status_code == 302
+    assert "RN-" not in response["Location"]
+    first, second = PrivacyRequest.objects.values_list("reference", flat=True)
+    assert first != second and len(first) == 17
+
+
+def test_opt_out_skips_verification(client, valid_form_data, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(FORM_URL, {**valid_form_data, "kinds": ["opt_out"]})
+    request = PrivacyRequest.objects.get()
+    assert request.status == Status.FULFILLING
+    assert list(RequestEvent.objects.filter(request=request).values_list("name", flat=True)) == [
+        "requests.request.received",
+        "requests.request.fulfilling",
+        "requests.request.acknowledged",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("kinds", [], "Choose at least one request."),
+        ("kinds", ["sell_my_soul"], "Choose requests from the list."),
+        ("first_name", "", "Enter your first name."),
+        ("first_name", "x" * 81, "Enter at most 80 characters."),
+        ("last_name", "", "Enter your last name."),
+        ("last_name", "<script>", "Use letters, spaces, hyphens and apostrophes only."),
+        ("email", "", "Enter your e-mail address; we send a code there."),
+        ("email", "maya.chen-at-example.com", "Enter a valid e-mail address"),
+        ("email", "maya@ex\u0430mple.com", "look-alike characters"),
+        ("phone", "12", "Enter a valid phone number"),
+        ("street", "1 Main St <b>", "Enter a street address"),
+        ("city", "San\x00Francisco", "Null characters are not allowed."),
+        ("state", "ZZ", "Choose a state from the list."),
+        ("zip_code", "9410", "ZIP"),
+        ("date_of_birth", "2999-01-01", "date of birth"),
+        ("date_of_birth", "yesterday", "date of birth"),
+        ("member_number", "12345", "member number"),
+    ],
+)
+def test_each_invalid_field_gets_a_clear_message_and_nothing_is_written(
+    client, valid_form_data, field, value, message, outbox
+):
+    response = client.post(FORM_URL, {**valid_form_data, field: value})
+
+    assert response.status_code == 200
+    assert message.lower() in response.content.decode().lower()
+    assert 'aria-invalid="true"' in response.content.decode() or field == "kinds" or field == "state"
+    assert not Submission.objects.exists()
+    assert not PrivacyRequest.objects.exists()
+    assert not outbox
+
+
+def test_invalid_submission_keeps_what_was_typed(client, valid_form_data):
+    response = client.post(FORM_URL, {**valid_form_data, "zip_code": "abc"})
+    body = response.content.decode()
+    assert 'value="Maya"' in body and 'value="123 Market Street"' in body
+    assert 'value="know_categories" checked' in body
+
+
+def test_confirmation_page_without_a_submission_sends_you_to_the_form(client):
+    response = client.get(reverse("requests_app:submitted"))
+    assert response.status_code == 302 and response["Location"] == FORM_URL
+
+
+def test_do_not_sell_link_preselects_the_opt_out(client):
+    response = client.get(reverse("requests_app:do_not_sell"), follow=True)
+    assert 'value="opt_out" checked' in response.content.decode()
+
+
+def test_a_flood_of_submissions_from_one_address_is_slowed_down(client, valid_form_data):
+    for _ in range(30):
+        client.post(FORM_URL, valid_form_data)
+    response = client.post(FORM_URL, valid_form_data)
+    assert response.status_code == 200
+    assert "Too many requests from your network" in response.content.decode()
+    assert Submission.objects.count() == 30
+
+
+def test_get_only_pages_refuse_other_methods(client):
+    assert client.put(FORM_URL).status_code == 405

@@ -1,0 +1,82 @@
+import re
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from requests_app.models import RequestEvent
+from tests.factories import PrivacyRequestFactory
+
+pytestmark = pytest.mark.django_db
+
+LOOKUP = reverse("requests_app:status_lookup")
+CODE = reverse("requests_app:status_code")
+VIEW = reverse("requests_app:status_view")
+
+
+def _code_from(outbox) -> str:
+    return re.search(r"\b(\d{6})\b", outbox[-1].body).group(1)
+
+
+@pytest.fixture
+def privacy_request():
+    return PrivacyRequestFactory(submission__email="maya.chen@example.com")
+
+
+def test_reference_and_email_send_a_code_that_opens_the_timeline(client, privacy_request, outbox):
+    response = client.post(
+        LOOKUP, {"reference": privacy_request.reference.lower(), "email": "MAYA.CHEN@example.com"}
+    )
+    assert response.status_code == 302 and response["Location"] == CODE
+    assert outbox[-1].to == ["maya.chen@example.com"]
+
+    response = client.post(CODE, {"code": _code_from(outbox)}, follow=True)
+
+    body = response.content.decode()
+    assert privacy_request.reference in body
+    assert "Timeline" in body
+    assert RequestEvent.objects.filter(request=privacy_request, name="requests.status.viewed").exists()
+
+
+def test_wrong_email_looks_the_same_and_sends_nothing(client, privacy_request, outbox):
+    right = client.post(LOOKUP, {"reference": privacy_request.reference, "email": "maya.chen@example.com"})
+    other = client.__class__().post(
+        LOOKUP, {"reference": privacy_request.reference, "email": "eve@example.com"}
+    )
+    assert (right.status_code, right["Location"]) == (other.status_code, other["Location"])
+    assert len(outbox) == 1
+
+
+def test_the_status_page_needs_a_code(client, privacy_request):
+    assert client.get(VIEW)["Location"] == LOOKUP
+    client.post(LOOKUP, {"reference": privacy_request.reference, "email": "maya.chen@example.com"})
+    response = client.post(CODE, {"code": "000000"})
+    assert "That code is not right" in response.content.decode()
+    assert client.get(VIEW)["Location"] == LOOKUP
+
+
+def test_a_used_code_cannot_open_the_page_again(client, privacy_request, outbox):
+    client.post(LOOKUP, {"reference": privacy_request.reference, "email": "maya.chen@example.com"})
+    code = _code_from(outbox)
+    client.post(CODE, {"code": code})
+    other = client.__class__()
+    other.post(LOOKUP, {"reference": privacy_request.reference, "email": "eve@example.com"})
+    assert "not right" in other.post(CODE, {"code": code}).content.decode()
+
+
+def test_status_access_lapses_after_fifteen_minutes(client, privacy_request, outbox):
+    client.post(LOOKUP, {"reference": privacy_request.reference, "email": "maya.chen@example.com"})
+    client.post(CODE, {"code": _code_from(outbox)})
+    assert client.get(VIEW).status_code == 200
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=16)):
+        assert client.get(VIEW)["Location"] == LOOKUP
+
+
+def test_malformed_reference_gets_a_clear_message(client):
+    response = client.post(LOOKUP, {"reference": "12345", "email": "maya.chen@example.com"})
+    assert "A reference looks like RN-7KQ2-M9XH-4TPD." in response.content.decode()
+
+
+def test_code_page_without_a_lookup_goes_back_to_the_lookup(client):
+    assert client.get(CODE)["Location"] == LOOKUP

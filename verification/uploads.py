@@ -1,0 +1,503 @@
+"""Sanitiser for hostile uploads: signed permission documents and correction evidence (OWASP ASVS V5).
+
+Every upload is treated as hostile. Only PDF, JPEG and PNG are accepted; the type is decided by the
+content (magic bytes, then a full parse), images are re-encoded without any metadata and PDFs are
+re-written without active content. Pure Python on purpose (no Django) so it can be tested alone.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import re
+import socket
+import struct
+import threading
+import unicodedata
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import BinaryIO
+
+import filetype
+import pikepdf
+from PIL import Image, ImageOps
+
+logger = logging.getLogger(__name__)
+
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+MAX_PDF_PAGES = 30
+MAX_IMAGE_PIXELS = 40_000_000
+MAX_DISPLAY_NAME = 100
+
+_CHUNK_BYTES = 64 * 1024
+_CLAMD_TIMEOUT_SECONDS = 30.0
+_CLAMD_MAX_REPLY = 4096
+
+_SEND_INSTEAD = (
+    "Please upload a PDF, JPEG or PNG file (for example a scan or photo of the signed permission)."
+)
+
+
+class UploadRejected(Exception):
+    """Message is plain English, safe to show the uploader, and says what to send instead."""
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class SanitizedUpload:
+    content: bytes
+    content_type: str
+    extension: str
+    display_name: str
+    pages: int | None
+    removed: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Kind:
+    content_type: str
+    extension: str
+    pillow_format: str | None
+    label: str
+
+
+_PDF = _Kind("application/pdf", ".pdf", None, "PDF")
+_JPEG = _Kind("image/jpeg", ".jpg", "JPEG", "JPEG image")
+_PNG = _Kind("image/png", ".png", "PNG", "PNG image")
+_KIND_BY_MIME = {kind.content_type: kind for kind in (_PDF, _JPEG, _PNG)}
+_KIND_BY_EXTENSION = {".pdf": _PDF, ".jpg": _JPEG, ".jpeg": _JPEG, ".png": _PNG}
+
+# Inner name segments that make a name like "permission.php.pdf" or "scan.html.png" suspicious:
+# some servers and mail filters act on any extension in a name, not only the last one.
+_CONCEALING_EXTENSIONS = frozenset(
+    {
+        "app", "apk", "asp", "aspx", "bash", "bat", "cgi", "cmd", "com", "cpl", "dll", "exe", "hta",
+        "htm", "html", "jar", "js", "jse", "jsp", "jspx", "lnk", "mht", "mhtml", "mjs", "msi", "phar",
+        "php", "php3", "php4", "php5", "php7", "phtml", "pl", "ps1", "py", "rb", "reg", "scr", "sh",
+        "shtml", "svg", "svgz", "swf", "url", "vb", "vbe", "vbs", "wsf", "wsh", "xht", "xhtml", "xml",
+        "xsl", "zip", "rar", "7z", "gz", "tar", "iso",
+    }
+)  # fmt: skip
+_REFUSED_NAME_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+_UNSAFE_NAME_CHARS = re.compile(r'[<>:"/\\|?*;]')
+
+_JPEG_MODES = frozenset({"L", "RGB", "CMYK"})
+_PNG_MODES = frozenset({"1", "L", "LA", "I;16", "RGB", "RGBA"})
+# Pillow's decompression-bomb limit is process-global, so changing it must be serialised.
+_PIXEL_LIMIT_LOCK = threading.Lock()
+
+_EXTERNAL_ACTIONS = "external links and launch actions"
+_ACTION_LABELS = {
+    "/JavaScript": "JavaScript",
+    "/Launch": _EXTERNAL_ACTIONS,
+    "/URI": _EXTERNAL_ACTIONS,
+    "/SubmitForm": _EXTERNAL_ACTIONS,
+    "/ImportData": _EXTERNAL_ACTIONS,
+    "/GoToR": _EXTERNAL_ACTIONS,
+    "/GoToE": _EXTERNAL_ACTIONS,
+    "/Rendition": "multimedia",
+    "/Sound": "multimedia",
+    "/Movie": "multimedia",
+    "/RichMediaExecute": "multimedia",
+}
+_MULTIMEDIA_ANNOTATIONS = frozenset({"/Screen", "/Movie", "/Sound", "/RichMedia", "/3D"})
+
+
+def read_capped(stream: BinaryIO, *, max_bytes: int = MAX_UPLOAD_BYTES) -> bytes:
+    """Read the stream in chunks, refusing as soon as more than max_bytes have arrived."""
+    buffer = bytearray()
+    while True:
+        chunk = stream.read(min(_CHUNK_BYTES, max_bytes + 1 - len(buffer)))
+        if not chunk:
+            return bytes(buffer)
+        buffer += chunk
+        if len(buffer) > max_bytes:
+            raise UploadRejected(
+                f"The file is larger than {_human_size(max_bytes)}. Please upload a smaller file, for "
+                "example a scan at a lower resolution, a photo, or a PDF with only the pages needed.",
+                code="too_large",
+            )
+
+
+def sanitize_upload(
+    *,
+    name: str,
+    stream: BinaryIO,
+    max_bytes: int = MAX_UPLOAD_BYTES,
+    max_pdf_pages: int = MAX_PDF_PAGES,
+    max_image_pixels: int = MAX_IMAGE_PIXELS,
+    clamd: tuple[str, int] | None = None,
+) -> SanitizedUpload:
+    """Validate and clean one upload, or raise UploadRejected with a message for the uploader."""
+    stem, claimed = _parse_name(name)
+    data = read_capped(stream, max_bytes=max_bytes)
+    kind = _detect_kind(data)
+    if kind is not claimed:
+        # Refused rather than silently renamed: a mismatch is either a mistake the uploader should see
+        # or an attempt to smuggle one type under another's name.
+        raise UploadRejected(
+            f"The file name says it is a {claimed.label}, but the file is actually a {kind.label}. "
+            f"Please rename it to end in {kind.extension} and upload it again.",
+            code="type_mismatch",
+        )
+    try:
+        if kind is _PDF:
+            content, pages, removed = _sanitize_pdf(data, max_pages=max_pdf_pages)
+        else:
+            content, removed = _sanitize_image(data, kind, max_pixels=max_image_pixels)
+            pages = None
+    except UploadRejected:
+        raise
+    except Exception:
+        # Parser errors can quote file contents, so none of them is chained or logged.
+        raise _malformed(kind) from None
+    if clamd is not None:
+        _clamd_scan(content, clamd)
+    return SanitizedUpload(
+        content=content,
+        content_type=kind.content_type,
+        extension=kind.extension,
+        display_name=_display_name(stem, kind.extension),
+        pages=pages,
+        removed=removed,
+    )
+
+
+def _parse_name(name: str) -> tuple[str, _Kind]:
+    if any(unicodedata.category(char) in _REFUSED_NAME_CATEGORIES for char in name):
+        raise UploadRejected(
+            "The file name contains characters that are not allowed. Please rename the file using ordinary "
+            "letters and numbers, ending in .pdf, .jpg or .png, and upload it again.",
+            code="bad_name",
+        )
+    base = re.split(r"[\\/]", name)[-1].strip().rstrip(". ")
+    if not base:
+        raise UploadRejected(
+            "The file has no name. Please upload a PDF, JPEG or PNG file whose name ends in .pdf, .jpg "
+            "or .png.",
+            code="bad_name",
+        )
+    stem, dot, extension = base.rpartition(".")
+    kind = _KIND_BY_EXTENSION.get(f".{extension.lower()}") if dot else None
+    if kind is None:
+        raise UploadRejected(f"This type of file is not accepted. {_SEND_INSTEAD}", code="bad_type")
+    if any(part.strip().lower() in _CONCEALING_EXTENSIONS for part in stem.split(".")[1:]):
+        raise UploadRejected(
+            "The file name contains a second file type (for example “permission.html.pdf”). Please rename "
+            "the file so its name ends only in .pdf, .jpg or .png and upload it again.",
+            code="bad_name",
+        )
+    return stem, kind
+
+
+def _display_name(stem: str, extension: str) -> str:
+    cleaned = " ".join(_UNSAFE_NAME_CHARS.sub("_", unicodedata.normalize("NFC", stem)).split())
+    cleaned = cleaned[: MAX_DISPLAY_NAME - len(extension)].strip(" .") or "upload"
+    return cleaned + extension
+
+
+def _detect_kind(data: bytes) -> _Kind:
+    if not data:
+        raise UploadRejected(f"The file is empty. {_SEND_INSTEAD}", code="malformed")
+    guess = filetype.guess(data)
+    kind = _KIND_BY_MIME.get(guess.mime) if guess is not None else None
+    if kind is None:
+        raise UploadRejected(f"This type of file is not accepted. {_SEND_INSTEAD}", code="bad_type")
+    return kind
+
+
+def _malformed(kind: _Kind) -> UploadRejected:
+    return UploadRejected(
+        f"The file could not be read as a valid {kind.label}; it may be damaged or not what its name says. "
+        "Please open it on your device to check it, then upload it again, or upload a fresh scan or photo "
+        "as a PDF, JPEG or PNG.",
+        code="malformed",
+    )
+
+
+# --- images ---------------------------------------------------------------------------------------
+
+
+def _sanitize_image(data: bytes, kind: _Kind, *, max_pixels: int) -> tuple[bytes, tuple[str, ...]]:
+    formats = [kind.pillow_format]
+    too_large = UploadRejected(
+        f"This image has too many pixels (more than {max_pixels / 1_000_000:g} megapixels). Please upload a "
+        "smaller photo or scan (for example at 300 dpi) as JPEG or PNG, or a PDF.",
+        code="image_too_large",
+    )
+    with _pixel_limit(max_pixels):
+        try:
+            with Image.open(io.BytesIO(data), formats=formats) as probe:
+                probe.verify()
+            with Image.open(io.BytesIO(data), formats=formats) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise too_large
+                image.load()
+                removed = _image_metadata(image)
+                ImageOps.exif_transpose(image, in_place=True)
+                clean = _fresh_copy(image, kind)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise too_large from None
+    output = io.BytesIO()
+    if kind is _JPEG:
+        clean.save(output, "JPEG", quality=90, optimize=True)
+    else:
+        clean.save(output, "PNG", optimize=True)
+    return output.getvalue(), removed
+
+
+@contextmanager
+def _pixel_limit(max_pixels: int) -> Iterator[None]:
+    with _PIXEL_LIMIT_LOCK, warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        previous = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = max_pixels
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = previous
+
+
+def _image_metadata(image: Image.Image) -> tuple[str, ...]:
+    info = image.info
+    found = {
+        "EXIF metadata": "exif" in info or len(image.getexif()) > 0,
+        "XMP metadata": "xmp" in info or "XML:com.adobe.xmp" in info,
+        "IPTC metadata": "photoshop" in info,
+        "ICC colour profile": "icc_profile" in info,
+        "text comments": "comment" in info or bool(getattr(image, "text", None)),
+    }
+    return tuple(label for label, present in found.items() if present)
+
+
+def _fresh_copy(image: Image.Image, kind: _Kind) -> Image.Image:
+    """Copy only the pixels into a new image: Pillow's savers fall back to image.info for some metadata."""
+    if kind is _JPEG:
+        mode = image.mode if image.mode in _JPEG_MODES else "RGB"
+    elif image.mode in _PNG_MODES:
+        mode = image.mode
+    else:
+        mode = "RGBA" if image.has_transparency_data else "RGB"
+    source = image if mode == image.mode else image.convert(mode)
+    clean = Image.new(mode, source.size)
+    clean.paste(source)
+    return clean
+
+
+# --- PDFs -----------------------------------------------------------------------------------------
+
+
+def _sanitize_pdf(data: bytes, *, max_pages: int) -> tuple[bytes, int, tuple[str, ...]]:
+    encrypted = UploadRejected(
+        "This PDF is password-protected or encrypted, so it cannot be checked. Please remove the protection "
+        "and upload an unprotected PDF, or upload a scan as JPEG/PNG.",
+        code="encrypted_pdf",
+    )
+    try:
+        pdf = pikepdf.open(io.BytesIO(data))
+    except pikepdf.PasswordError:
+        raise encrypted from None
+    with pdf:
+        if pdf.is_encrypted:
+            raise encrypted
+        pages = len(pdf.pages)
+        if pages == 0:
+            raise _malformed(_PDF)
+        if pages > max_pages:
+            raise UploadRejected(
+                f"This PDF has more than {max_pages} pages. Please upload only the pages needed "
+                f"(at most {max_pages}), for example the signed permission page(s).",
+                code="too_many_pages",
+            )
+        removed: dict[str, None] = {}
+        _strip_document(pdf, removed)
+        _strip_pages(pdf, removed)
+        _strip_all_objects(pdf, removed)
+        output = io.BytesIO()
+        pdf.save(
+            output,
+            compress_streams=True,
+            stream_decode_level=pikepdf.StreamDecodeLevel.none,
+            linearize=False,
+            encryption=False,
+            preserve_pdfa=False,
+            fix_metadata_version=False,
+        )
+    content = output.getvalue()
+    with pikepdf.open(io.BytesIO(content)) as check:
+        if check.is_encrypted or len(check.pages) != pages:
+            raise _malformed(_PDF)
+    return content, pages, tuple(removed)
+
+
+def _strip_document(pdf: pikepdf.Pdf, removed: dict[str, None]) -> None:
+    root = pdf.Root
+    _pop(root, "/OpenAction", "OpenAction", removed)
+    _pop(root, "/AA", "document actions", removed)
+    _pop(root, "/AcroForm", "interactive forms", removed)
+    _pop(root, "/NeedsRendering", "interactive forms", removed)
+    _pop(root, "/Collection", "embedded files", removed)
+    _pop(root, "/Metadata", "XMP metadata", removed)
+    names = root.get("/Names")
+    if isinstance(names, pikepdf.Dictionary):
+        _pop(names, "/JavaScript", "JavaScript", removed)
+        _pop(names, "/EmbeddedFiles", "embedded files", removed)
+    _pop(pdf.trailer, "/Info", "document information", removed)
+
+
+def _strip_pages(pdf: pikepdf.Pdf, removed: dict[str, None]) -> None:
+    for page in pdf.pages:
+        page_dict = page.obj
+        _pop(page_dict, "/AA", "page actions", removed)
+        annotations = page_dict.get("/Annots")
+        if annotations is None:
+            continue
+        if not isinstance(annotations, pikepdf.Array):
+            del page_dict["/Annots"]
+            continue
+        kept = []
+        for annotation in annotations:
+            if not isinstance(annotation, pikepdf.Dictionary):
+                continue
+            subtype = _name(annotation, "/Subtype")
+            if subtype == "/FileAttachment":
+                removed["embedded files"] = None
+            elif subtype in _MULTIMEDIA_ANNOTATIONS:
+                removed["multimedia"] = None
+            elif subtype == "/Link" and _dangerous_action(annotation.get("/A")):
+                removed[_EXTERNAL_ACTIONS] = None
+            else:
+                _pop(annotation, "/A", "annotation actions", removed)
+                _pop(annotation, "/AA", "annotation actions", removed)
+                kept.append(annotation)
+        page_dict.Annots = pikepdf.Array(kept)
+
+
+def _strip_all_objects(pdf: pikepdf.Pdf, removed: dict[str, None]) -> None:
+    """Walk every object, including ones reachable only from outlines, form widgets or orphans."""
+    pending: list[pikepdf.Object] = [pdf.trailer, *pdf.objects]
+    seen: set[tuple[int, int]] = set()
+    while pending:
+        obj = pending.pop()
+        if not isinstance(obj, pikepdf.Array | pikepdf.Dictionary | pikepdf.Stream):
+            continue
+        if obj.is_indirect:
+            if obj.objgen in seen:
+                continue
+            seen.add(obj.objgen)
+        if isinstance(obj, pikepdf.Array):
+            pending.extend(obj)
+        else:
+            _strip_dictionary(obj, removed)
+            pending.extend(obj[key] for key in obj.keys())
+
+
+def _strip_dictionary(obj: pikepdf.Object, removed: dict[str, None]) -> None:
+    _pop(obj, "/JS", "JavaScript", removed)
+    _pop(obj, "/JavaScript", "JavaScript", removed)
+    _pop(obj, "/AA", "automatic actions", removed)
+    _pop(obj, "/EF", "embedded files", removed)
+    _pop(obj, "/Metadata", "XMP metadata", removed)
+    for key in ("/A", "/OpenAction", "/Next"):
+        label = _dangerous_action(obj.get(key))
+        if label:
+            del obj[key]
+            removed[label] = None
+    label = _ACTION_LABELS.get(_name(obj, "/S") or "")
+    if label and _name(obj, "/Type") != "/StructElem":
+        # A dangerous action may still be referenced from somewhere not handled above (its /Type is
+        # optional and viewers ignore a wrong one), so empty it; structure elements reuse /S for their role.
+        for key in list(obj.keys()):
+            if key not in ("/Type", "/S"):
+                del obj[key]
+        removed[label] = None
+
+
+def _dangerous_action(action: pikepdf.Object | None) -> str | None:
+    """The label of the first dangerous action in an action dictionary or its /Next chain."""
+    pending = [action]
+    seen: set[tuple[int, int]] = set()
+    while pending:
+        current = pending.pop()
+        if isinstance(current, pikepdf.Array):
+            pending.extend(current)
+        elif isinstance(current, pikepdf.Dictionary):
+            if current.is_indirect:
+                if current.objgen in seen:
+                    continue
+                seen.add(current.objgen)
+            label = _ACTION_LABELS.get(_name(current, "/S") or "")
+            if label:
+                return label
+            pending.append(current.get("/Next"))
+    return None
+
+
+def _name(obj: pikepdf.Object, key: str) -> str | None:
+    value = obj.get(key)
+    return str(value) if isinstance(value, pikepdf.Name) else None
+
+
+def _pop(obj: pikepdf.Object, key: str, label: str, removed: dict[str, None]) -> None:
+    if key in obj:
+        del obj[key]
+        removed[label] = None
+
+
+# --- virus scan -----------------------------------------------------------------------------------
+
+
+def _clamd_scan(content: bytes, address: tuple[str, int]) -> None:
+    """Scan by clamd's INSTREAM protocol; refuse when a signature matches or the scan cannot be done."""
+    unavailable = UploadRejected(
+        "We could not complete the virus check on your file just now. Please try uploading it again in a "
+        "few minutes.",
+        code="scan_unavailable",
+    )
+    try:
+        with socket.create_connection(address, timeout=_CLAMD_TIMEOUT_SECONDS) as connection:
+            connection.sendall(b"zINSTREAM\0")
+            for start in range(0, len(content), _CHUNK_BYTES):
+                chunk = content[start : start + _CHUNK_BYTES]
+                connection.sendall(struct.pack(">I", len(chunk)) + chunk)
+            connection.sendall(struct.pack(">I", 0))
+            reply = _read_reply(connection)
+    except OSError as error:
+        logger.warning("clamd scan failed: %s", type(error).__name__)
+        raise unavailable from None
+    if reply.endswith(" FOUND"):
+        signature = reply.removeprefix("stream:").removesuffix(" FOUND").strip()
+        logger.warning("upload refused by clamd: %s", signature)
+        raise UploadRejected(
+            "Our virus scanner found a threat in this file, so it was not accepted. Please check your device "
+            "for viruses, then upload a clean copy of the document as a PDF, JPEG or PNG.",
+            code="infected",
+        )
+    if not reply.endswith(" OK"):
+        logger.warning("clamd gave an unexpected reply")
+        raise unavailable
+
+
+def _read_reply(connection: socket.socket) -> str:
+    reply = bytearray()
+    while b"\0" not in reply and len(reply) < _CLAMD_MAX_REPLY:
+        chunk = connection.recv(_CLAMD_MAX_REPLY)
+        if not chunk:
+            break
+        reply += chunk
+    return reply.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
+
+
+def _human_size(size: int) -> str:
+    if size >= 1024 * 1024:
+        return f"{size / (1024 * 1024):.3g} MB"
+    if size >= 1024:
+        return f"{size / 1024:.3g} KB"
+    return f"{size} bytes"
