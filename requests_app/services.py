@@ -14,6 +14,7 @@ from verification.otp import code_check, code_issue
 
 from . import deadlines
 from .emails import email_send
+from .fulfilment import fulfilment_enqueue
 from .lifecycle import event_record, request_transition
 from .models import Channel, Kind, PrivacyRequest, Status, Submission
 
@@ -82,6 +83,8 @@ def privacy_request_submit(
             # Opt-out needs no verification (Regs §7026(d)); everything else waits for it.
             next_status = Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION
             requests.append(request_transition(request=request, to=next_status))
+            if next_status == Status.FULFILLING:
+                fulfilment_enqueue(request=request)
         transaction.on_commit(lambda: send_acknowledgement_task.delay(submission.pk))
     logger.info("submission %s received with %d request(s)", submission.pk, len(requests))
     return requests
