@@ -249,6 +249,7 @@ STATUS_ACCESS_MINUTES = _parsed("STATUS_ACCESS_MINUTES", env.int, 15)
 REPORT_TTL_DAYS = _parsed("REPORT_TTL_DAYS", env.int, 30)
 STUCK_REQUEST_MINUTES = _parsed("STUCK_REQUEST_MINUTES", env.int, 30)
 BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", env.bool, False)
+RATELIMIT_ENABLE = _parsed("RATELIMIT_ENABLE", env.bool, True)
 
 # --- Logging: never personal data; request references at most ---------------------------------
 LOGGING = {
