@@ -205,7 +205,7 @@ def verification_code_resend(*, submission_id: int) -> None:
     """A new code for the step the submission is at (typed address or contact on record)."""
     with transaction.atomic():
         state = (
-            VerificationState.objects.select_for_update()
+            VerificationState.objects.select_for_update(of=("self",))
             .select_related("submission", "consumer")
             .filter(submission_id=submission_id)
             .first()
