@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "requests_app.middleware.GlobalPrivacyControlMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "requests_app.context_processors.portal",
+                "requests_app.context_processors.gpc",
             ],
             # Form pages are the first bottleneck of intake: keep compiled templates outside debug.
             "loaders": _template_loaders
@@ -240,6 +242,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.sweep_stuck_requests",
         "schedule": timedelta(minutes=5),
     },
+    "sweep-stuck-choice-requests": {
+        "task": "requests_app.tasks_optout.sweep_stuck_choice_requests",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Privacy portal rules (DESIGN §4–6) ----------------------------------------------------------
@@ -249,6 +255,7 @@ STATUS_ACCESS_MINUTES = _parsed("STATUS_ACCESS_MINUTES", env.int, 15)
 REPORT_TTL_DAYS = _parsed("REPORT_TTL_DAYS", env.int, 30)
 STUCK_REQUEST_MINUTES = _parsed("STUCK_REQUEST_MINUTES", env.int, 30)
 BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", env.bool, False)
+GPC_COOKIE_DAYS = _parsed("GPC_COOKIE_DAYS", env.int, 400)  # the browser-level GPC opt-out record
 
 # --- Logging: never personal data; request references at most ---------------------------------
 LOGGING = {

@@ -11,6 +11,10 @@ from .models import PrivacyRequest, Status
 
 FULFILMENT_TASKS: dict[str, str] = {
     # kind -> dotted task name, e.g. "access_specific": "requests_app.tasks.fulfil_access_task"
+    "opt_out": "requests_app.tasks_optout.fulfil_opt_out_task",
+    "shine_the_light": "requests_app.tasks_optout.fulfil_shine_the_light_task",
+    "unsubscribe": "requests_app.tasks_optout.fulfil_unsubscribe_task",
+    "close_account": "requests_app.tasks_optout.fulfil_close_account_task",
 }
 
 

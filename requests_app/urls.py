@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_optout
 
 app_name = "requests_app"
 
@@ -11,5 +11,7 @@ urlpatterns = [
     path("requests/status/", views.status_lookup, name="status_lookup"),
     path("requests/status/code/", views.status_code, name="status_code"),
     path("requests/status/view/", views.status_view, name="status_view"),
-    path("do-not-sell/", views.do_not_sell, name="do_not_sell"),
+    path("do-not-sell/", views_optout.do_not_sell, name="do_not_sell"),
+    path("do-not-sell/done/", views_optout.do_not_sell_done, name="do_not_sell_done"),
+    path("do-not-sell/opt-in/", views_optout.sale_opt_in, name="sale_opt_in"),
 ]
