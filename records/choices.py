@@ -99,4 +99,3 @@ def consumer_account_close(*, consumer_id: int) -> bool:
         consumer.account_active = False
         consumer.save(update_fields=["account_active"])
     return True
-

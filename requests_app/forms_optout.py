@@ -25,7 +25,9 @@ class OptOutForm(forms.Form):
             return ""
         if email_is_confusable(raw):
             raise forms.ValidationError(
-                _("This address mixes look-alike characters from different alphabets. Type it in one alphabet.")
+                _(
+                    "This address mixes look-alike characters from different alphabets. Type it in one alphabet."
+                )
             )
         return _normalised(normalize_email, raw)
 

@@ -33,5 +33,6 @@ def sweep_stuck_requests() -> int:
         logger.info("sweeper re-enqueued %d acknowledgement(s)", len(ids))
     return len(ids)
 
+
 # Register the opt-out area's tasks with the worker (autodiscovery imports only this module).
 from . import tasks_optout  # noqa: E402, F401

@@ -19,7 +19,7 @@ OPT_OUT_DONE_KEY = "opt_out_done"
 def do_not_sell(request):
     """Anyone may opt out here, without an account or verification (Regs §7026)."""
     gpc = request.gpc_honored
-    form = OptOutForm(request.POST or None, gpc=gpc)
+    form = OptOutForm(request.POST if request.method == "POST" else None, gpc=gpc)
     if request.method == "POST":
         if _limited(request, "opt-out", "30/h"):
             form.add_error(None, _("Too many requests from your network. Please wait an hour and try again."))
@@ -62,7 +62,7 @@ def sale_opt_in(request):
     consumer = _status_consumer(request)
     if consumer is None:
         return redirect("requests_app:status_lookup")
-    form = OptInForm(request.POST or None)
+    form = OptInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             consumer_sale_opt_in(consumer_id=consumer.pk, given_by=SaleOptIn.GivenBy.CONSUMER)

@@ -6,22 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('records', '0002_load_data_map'),
+        ("records", "0002_load_data_map"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SaleOptIn',
+            name="SaleOptIn",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('given_by', models.CharField(choices=[('consumer', 'The consumer'), ('parent', 'A verified parent or guardian')], max_length=8)),
-                ('given_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('consumer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sale_opt_ins', to='records.consumer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "given_by",
+                    models.CharField(
+                        choices=[("consumer", "The consumer"), ("parent", "A verified parent or guardian")],
+                        max_length=8,
+                    ),
+                ),
+                ("given_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "consumer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sale_opt_ins",
+                        to="records.consumer",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['consumer', 'given_at'], name='sale_opt_in_consumer')],
+                "indexes": [models.Index(fields=["consumer", "given_at"], name="sale_opt_in_consumer")],
             },
         ),
     ]
