@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from .models import Consumer, DataCategory, Recipient, SaleOptIn
+from .models import Consumer, DataCategory, Recipient, SaleOptIn, System
 
 ADULT_AGE = 16  # CCPA §1798.120(c): no sale under 16 without an affirmative opt-in
 PARENT_CONSENT_AGE = 13  # under 13 the opt-in comes from a verified parent or guardian
@@ -110,8 +110,9 @@ def direct_marketing_disclosures(*, consumer: Consumer, year: int) -> list[Marke
     """Shine the Light (Civ. Code §1798.83(a)): what went to third parties for their direct marketing in
     `year`, by party, with its name and address.
 
-    A category counts when the consumer had data of that category, collected before the year ended and
-    not removed before it began, in a system that feeds a direct-marketing recipient of that category.
+    A recipient counts when the consumer had rows, collected before the year ended and not removed
+    before it began, in a system that feeds it; the categories are those the data map says that system
+    holds and that recipient receives.
     """
     tz = timezone.get_current_timezone()
     start, end = datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
@@ -119,16 +120,14 @@ def direct_marketing_disclosures(*, consumer: Consumer, year: int) -> list[Marke
         return []
     disclosures = []
     for recipient in Recipient.objects.filter(direct_marketing=True).order_by("name"):
-        held_then = Q(
-            Q(point_types__data_points__redacted_at__isnull=True)
-            | Q(point_types__data_points__redacted_at__gte=start),
-            point_types__data_points__consumer=consumer,
-            point_types__data_points__system__recipients=recipient,
-            point_types__data_points__collected_at__lt=end,
+        feeding_systems = System.objects.filter(
+            Q(data_points__redacted_at__isnull=True) | Q(data_points__redacted_at__gte=start),
+            recipients=recipient,
+            data_points__consumer=consumer,
+            data_points__collected_at__lt=end,
         )
-        categories = (
-            DataCategory.objects.filter(recipients=recipient)
-            .filter(held_then)
+        categories = list(
+            DataCategory.objects.filter(recipients=recipient, systems__in=feeding_systems)
             .distinct()
             .order_by("position")
             .values_list("name", flat=True)
