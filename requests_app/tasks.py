@@ -32,3 +32,7 @@ def sweep_stuck_requests() -> int:
     if ids:
         logger.info("sweeper re-enqueued %d acknowledgement(s)", len(ids))
     return len(ids)
+
+
+# Tasks of other areas live in their own modules; importing them here registers them with the worker.
+from . import tasks_processors  # noqa: E402, F401

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_processors
 
 app_name = "requests_app"
 
@@ -12,4 +12,5 @@ urlpatterns = [
     path("requests/status/code/", views.status_code, name="status_code"),
     path("requests/status/view/", views.status_view, name="status_view"),
     path("do-not-sell/", views.do_not_sell, name="do_not_sell"),
+    path("processors/confirm/", views_processors.processor_confirm, name="processor_confirm"),
 ]
