@@ -257,6 +257,47 @@ STUCK_REQUEST_MINUTES = _parsed("STUCK_REQUEST_MINUTES", env.int, 30)
 BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", env.bool, False)
 GPC_COOKIE_DAYS = _parsed("GPC_COOKIE_DAYS", env.int, 400)  # the browser-level GPC opt-out record
 
+# Processor notices (CCPA §1798.105(c)): signed webhooks and the keyed hash of the consumer's identifiers
+# shared with recipients under contract so that they can find the person in their own records.
+PROCESSOR_WEBHOOK_SECRET = (
+    env.str("PROCESSOR_WEBHOOK_SECRET", default="dev-only-processor-webhook-secret")
+    if DEBUG
+    else _required("PROCESSOR_WEBHOOK_SECRET")
+)
+PROCESSOR_SUBJECT_HASH_KEY = (
+    env.str("PROCESSOR_SUBJECT_HASH_KEY", default="dev-only-processor-subject-key")
+    if DEBUG
+    else _required("PROCESSOR_SUBJECT_HASH_KEY")
+)
+PROCESSOR_WEBHOOK_TIMEOUT_SECONDS = _parsed("PROCESSOR_WEBHOOK_TIMEOUT_SECONDS", env.float, 10.0)
+PROCESSOR_SIGNATURE_TOLERANCE_SECONDS = _parsed("PROCESSOR_SIGNATURE_TOLERANCE_SECONDS", env.int, 300)
+PROCESSOR_SEND_MAX_RETRIES = _parsed("PROCESSOR_SEND_MAX_RETRIES", env.int, 8)
+PROCESSOR_RETRY_BASE_SECONDS = _parsed("PROCESSOR_RETRY_BASE_SECONDS", env.int, 60)
+PROCESSOR_REMINDER_HOURS = _parsed("PROCESSOR_REMINDER_HOURS", env.int, 72)
+# Deletion (Regs §7022): the confirmed deletion waits this long so the requester can still cancel it.
+DELETION_CANCEL_WINDOW_MINUTES = _parsed("DELETION_CANCEL_WINDOW_MINUTES", env.int, 24 * 60)
+DELETION_CONFIRM_DAYS = _parsed("DELETION_CONFIRM_DAYS", env.int, 14)
+SECURITY_LOG_RETENTION_DAYS = _parsed("SECURITY_LOG_RETENTION_DAYS", env.int, 90)
+# Suppression list key: internal only, never shared (unlike PROCESSOR_SUBJECT_HASH_KEY); changing it
+# makes earlier suppression records unmatchable.
+SUPPRESSION_HASH_KEY = (
+    env.str("SUPPRESSION_HASH_KEY", default="dev-only-suppression-key")
+    if DEBUG
+    else _required("SUPPRESSION_HASH_KEY")
+)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "processor-notice-reminders": {
+            "task": "requests_app.tasks_processors.processor_reminders_task",
+            "schedule": timedelta(minutes=30),
+        },
+        "deletion-sweep": {
+            "task": "requests_app.tasks_deletion.deletion_sweep_task",
+            "schedule": timedelta(minutes=5),
+        },
+    }
+)
+
 # --- Logging: never personal data; request references at most ---------------------------------
 LOGGING = {
     "version": 1,

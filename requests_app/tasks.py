@@ -34,5 +34,5 @@ def sweep_stuck_requests() -> int:
     return len(ids)
 
 
-# Register the opt-out area's tasks with the worker (autodiscovery imports only this module).
-from . import tasks_optout  # noqa: E402, F401
+# Tasks of other areas live in their own modules; importing them here registers them with the worker.
+from . import tasks_optout, tasks_processors  # noqa: E402, F401

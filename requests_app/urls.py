@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_optout
+from . import views, views_optout, views_processors
 
 app_name = "requests_app"
 
@@ -14,4 +14,5 @@ urlpatterns = [
     path("do-not-sell/", views_optout.do_not_sell, name="do_not_sell"),
     path("do-not-sell/done/", views_optout.do_not_sell_done, name="do_not_sell_done"),
     path("do-not-sell/opt-in/", views_optout.sale_opt_in, name="sale_opt_in"),
+    path("processors/confirm/", views_processors.processor_confirm, name="processor_confirm"),
 ]

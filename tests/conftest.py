@@ -46,3 +46,15 @@ def valid_form_data() -> dict:
         "date_of_birth": "1990-04-02",
         "member_number": "RN00000001",
     }
+
+
+@pytest.fixture
+def webhook_server():
+    """A recipient's webhook endpoint: a real HTTP server on 127.0.0.1 (tests/webhook_server.py)."""
+    from tests.webhook_server import WebhookServer, start_webhook_server
+
+    state = WebhookServer()
+    httpd = start_webhook_server(state)
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
