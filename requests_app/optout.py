@@ -20,6 +20,7 @@ from records.selectors import consumer_is_sale_opted_out, direct_marketing_discl
 from .emails import email_send
 from .lifecycle import event_record, request_transition
 from .models import CLOSED_STATUSES, Channel, Kind, PrivacyRequest, Status
+from .processors import processor_notices_create
 from .services import RequesterDetails, privacy_request_submit
 
 logger = logging.getLogger(__name__)
@@ -89,18 +90,10 @@ def gpc_consumer_opt_out(*, status_request_id: int) -> PrivacyRequest | None:
 def sale_partners_notify(*, request: PrivacyRequest, recipients: list[Recipient]) -> int:
     """Tell the partners that receive "sold" data to stop for this consumer (Regs §7026(f)).
 
-    The seam to the processor-notice module (requests_app/processors.py, branch `deletion`): until it
-    is merged the instruction is recorded as an audit event naming the partners, for staff to act on.
+    One notice per partner through the processor-notice module (e-mail or signed webhook, tracked until
+    the partner confirms); the notice identifies the consumer by keyed hashes of `request.consumer`'s
+    identifiers, so the caller sets the matched consumer on the request first.
     """
-    try:
-        from .processors import processor_notices_create
-    except ImportError:
-        event_record(
-            request=request,
-            name="requests.opt_out.partners_to_notify",
-            data={"recipients": [r.code for r in recipients]},
-        )
-        return 0
     return len(processor_notices_create(request=request, recipients=recipients, action="opt_out"))
 
 
@@ -131,7 +124,7 @@ def _complete(request: PrivacyRequest, consumers: list[Consumer], data: dict) ->
         request=request,
         to=Status.COMPLETED,
         outcome=COMPLIED,
-        consumer=consumers[0] if consumers else request.consumer,
+        consumer=request.consumer or (consumers[0] if consumers else None),
         matched_fields=request.matched_fields or (["email"] if consumers else []),
         data=data,
     )
@@ -159,6 +152,7 @@ def opt_out_fulfil(*, request_id: int) -> bool:
         changed = [c for c in consumers if consumer_sale_opt_out(consumer_id=c.pk, at=now)]
         partners = list(Recipient.objects.filter(receives_sale=True).order_by("pk")) if changed else []
         if partners:
+            request.consumer = request.consumer or changed[0]  # saved by the transition below
             sale_partners_notify(request=request, recipients=partners)
         _complete(
             request,

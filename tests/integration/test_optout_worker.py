@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from records.models import Consumer
 from requests_app.fulfilment import request_approve
-from requests_app.models import Kind, PrivacyRequest, RequestEvent, Status
+from requests_app.models import Kind, PrivacyRequest, ProcessorNotice, Status
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 from tests.optout_support import partner_share_point
 
@@ -34,7 +34,8 @@ def test_an_opt_out_from_the_do_not_sell_page_is_applied_by_the_worker_and_confi
     assert maya.sale_opted_out_at is not None and row.redacted_at is not None
     request.refresh_from_db()
     assert (request.outcome, request.consumer_id) == ("complied", maya.pk)
-    assert RequestEvent.objects.filter(request=request, name="requests.opt_out.partners_to_notify").exists()
+    notice = ProcessorNotice.objects.get(request=request)
+    assert (notice.recipient.code, notice.action) == ("incubation_partners", "opt_out")
 
     mails = celery_worker_process.wait_for(
         lambda: [m for m in celery_worker_process.mails() if "opt-out of sale and sharing is done" in m],

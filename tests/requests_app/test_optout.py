@@ -1,3 +1,4 @@
+import json
 from datetime import timedelta
 
 import pytest
@@ -5,9 +6,18 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.choices import consumer_sale_opt_out
-from records.models import Consumer, SaleOptIn
-from requests_app.models import Channel, Kind, PrivacyRequest, RequestEvent, Status, Submission
+from records.models import Consumer, Recipient, SaleOptIn
+from requests_app.models import (
+    Channel,
+    Kind,
+    PrivacyRequest,
+    ProcessorNotice,
+    RequestEvent,
+    Status,
+    Submission,
+)
 from requests_app.optout import gpc_consumer_opt_out, opt_out_fulfil, opt_out_submit
+from requests_app.processors import webhook_signature_valid
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 from tests.optout_support import partner_share_point
 
@@ -58,8 +68,10 @@ def test_an_opt_out_by_email_is_applied_and_confirmed(
     assert maya.data_points.get(system__code="partner_sharing").redacted_at is not None
     submission = request.submission
     assert (submission.email, submission.first_name, submission.phone) == ("maya.chen@example.com", "", "")
-    partners = RequestEvent.objects.get(request=request, name="requests.opt_out.partners_to_notify")
-    assert partners.data == {"recipients": ["incubation_partners"]}
+    [notice] = ProcessorNotice.objects.filter(request=request)
+    assert (notice.recipient.code, notice.action) == ("incubation_partners", "opt_out")
+    assert set(notice.subject) == {"email", "phone", "member_number"}  # keyed hashes, no values
+    assert "maya" not in str(notice.subject)
     confirmation = [m for m in outbox if "opt-out of sale and sharing is done" in m.subject]
     assert len(confirmation) == 1 and confirmation[0].to == ["maya.chen@example.com"]
     assert request.reference in confirmation[0].body
@@ -78,7 +90,7 @@ def test_an_unknown_email_gets_the_same_page_and_the_same_email_and_changes_nobo
     assert subjects.count("Your opt-out of sale and sharing is done") == 2
     stranger = PrivacyRequest.objects.get(submission__email="stranger@example.com")
     assert stranger.status == Status.COMPLETED and stranger.consumer is None
-    assert not RequestEvent.objects.filter(request=stranger, name__startswith="requests.opt_out").exists()
+    assert not ProcessorNotice.objects.filter(request=stranger).exists()
 
 
 def test_only_an_exact_email_match_is_opted_out(client, maya, django_capture_on_commit_callbacks):
@@ -128,6 +140,30 @@ def test_a_flood_of_opt_outs_from_one_address_is_slowed_down(client):
     response = client.post(DNS, {"email": "one.more@example.com"})
     assert "Too many requests" in response.content.decode()
     assert Submission.objects.count() == 30
+
+
+def test_sale_partners_get_a_signed_opt_out_webhook(
+    client, maya, webhook_server, django_capture_on_commit_callbacks
+):
+    Recipient.objects.filter(code="incubation_partners").update(webhook_url=webhook_server.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(DNS, {"email": "maya.chen@example.com"})
+    [call] = webhook_server.wait_for(1)
+    payload = json.loads(call.body)
+    assert (payload["type"], payload["recipient"]) == ("privacy.opt_out", "incubation_partners")
+    assert webhook_signature_valid(body=call.body, header=call.headers["rakunest-signature"])
+    assert b"maya" not in call.body
+    assert ProcessorNotice.objects.get().status == ProcessorNotice.State.SENT
+
+
+def test_partners_are_not_told_again_about_a_consumer_already_opted_out(
+    client, maya, django_capture_on_commit_callbacks
+):
+    consumer_sale_opt_out(consumer_id=maya.pk)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(DNS, {"email": "maya.chen@example.com"})
+    assert PrivacyRequest.objects.get().status == Status.COMPLETED
+    assert not ProcessorNotice.objects.exists()
 
 
 def test_a_redelivered_opt_out_task_does_nothing_twice(maya, outbox, django_capture_on_commit_callbacks):
