@@ -2,17 +2,13 @@
 
 from datetime import datetime
 
-from django.apps import apps
 from django.utils import timezone
 
-from records.datamap import load_data_map
 from records.models import DataPoint, DataPointType, Source, System
 
 
 def partner_share_point(consumer, *, collected_at: datetime | None = None) -> DataPoint:
     """A row on the partner-sharing list (the data map's `partner_sharing` system), as seed_demo makes."""
-    if not System.objects.filter(code="partner_sharing").exists():
-        load_data_map(apps)  # transactional tests flush the data migration's rows
     return DataPoint.objects.create(
         consumer=consumer,
         system=System.objects.get(code="partner_sharing"),
