@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "requests_app.middleware.GlobalPrivacyControlMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -93,6 +94,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "requests_app.context_processors.portal",
+                "requests_app.context_processors.gpc",
             ],
             # Form pages are the first bottleneck of intake: keep compiled templates outside debug.
             "loaders": _template_loaders
@@ -244,6 +246,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.verification_sweep",
         "schedule": timedelta(minutes=5),
     },
+    "sweep-stuck-choice-requests": {
+        "task": "requests_app.tasks_optout.sweep_stuck_choice_requests",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Privacy portal rules (DESIGN §4–6) ----------------------------------------------------------
@@ -283,6 +289,48 @@ OTP_CHECKS_PER_IP_PER_15_MIN = _parsed("OTP_CHECKS_PER_IP_PER_15_MIN", env.int, 
 # Text messages for codes sent to an on-record phone: files under var/sms/ in development.
 SMS_BACKEND = env.str("SMS_BACKEND", default="verification.sms.FileBackend")
 SMS_FILE_PATH = VAR_DIR / "sms"
+GPC_COOKIE_DAYS = _parsed("GPC_COOKIE_DAYS", env.int, 400)  # the browser-level GPC opt-out record
+
+# Processor notices (CCPA §1798.105(c)): signed webhooks and the keyed hash of the consumer's identifiers
+# shared with recipients under contract so that they can find the person in their own records.
+PROCESSOR_WEBHOOK_SECRET = (
+    env.str("PROCESSOR_WEBHOOK_SECRET", default="dev-only-processor-webhook-secret")
+    if DEBUG
+    else _required("PROCESSOR_WEBHOOK_SECRET")
+)
+PROCESSOR_SUBJECT_HASH_KEY = (
+    env.str("PROCESSOR_SUBJECT_HASH_KEY", default="dev-only-processor-subject-key")
+    if DEBUG
+    else _required("PROCESSOR_SUBJECT_HASH_KEY")
+)
+PROCESSOR_WEBHOOK_TIMEOUT_SECONDS = _parsed("PROCESSOR_WEBHOOK_TIMEOUT_SECONDS", env.float, 10.0)
+PROCESSOR_SIGNATURE_TOLERANCE_SECONDS = _parsed("PROCESSOR_SIGNATURE_TOLERANCE_SECONDS", env.int, 300)
+PROCESSOR_SEND_MAX_RETRIES = _parsed("PROCESSOR_SEND_MAX_RETRIES", env.int, 8)
+PROCESSOR_RETRY_BASE_SECONDS = _parsed("PROCESSOR_RETRY_BASE_SECONDS", env.int, 60)
+PROCESSOR_REMINDER_HOURS = _parsed("PROCESSOR_REMINDER_HOURS", env.int, 72)
+# Deletion (Regs §7022): the confirmed deletion waits this long so the requester can still cancel it.
+DELETION_CANCEL_WINDOW_MINUTES = _parsed("DELETION_CANCEL_WINDOW_MINUTES", env.int, 24 * 60)
+DELETION_CONFIRM_DAYS = _parsed("DELETION_CONFIRM_DAYS", env.int, 14)
+SECURITY_LOG_RETENTION_DAYS = _parsed("SECURITY_LOG_RETENTION_DAYS", env.int, 90)
+# Suppression list key: internal only, never shared (unlike PROCESSOR_SUBJECT_HASH_KEY); changing it
+# makes earlier suppression records unmatchable.
+SUPPRESSION_HASH_KEY = (
+    env.str("SUPPRESSION_HASH_KEY", default="dev-only-suppression-key")
+    if DEBUG
+    else _required("SUPPRESSION_HASH_KEY")
+)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "processor-notice-reminders": {
+            "task": "requests_app.tasks_processors.processor_reminders_task",
+            "schedule": timedelta(minutes=30),
+        },
+        "deletion-sweep": {
+            "task": "requests_app.tasks_deletion.deletion_sweep_task",
+            "schedule": timedelta(minutes=5),
+        },
+    }
+)
 
 # --- Logging: never personal data; request references at most ---------------------------------
 LOGGING = {

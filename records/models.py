@@ -181,3 +181,25 @@ class DataPoint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.point_type} in {self.system}"
+
+
+class SaleOptIn(models.Model):
+    """An affirmative opt-in to the sale or sharing of a consumer's information, and who gave it.
+
+    A consumer under 16 is on the partner-sale list only with one of these given after any opt-out:
+    from the consumer when 13–15, from a verified parent or guardian when under 13 (CCPA §1798.120(c)).
+    """
+
+    class GivenBy(models.TextChoices):
+        CONSUMER = "consumer", _("The consumer")
+        PARENT = "parent", _("A verified parent or guardian")
+
+    consumer = models.ForeignKey(Consumer, on_delete=models.CASCADE, related_name="sale_opt_ins")
+    given_by = models.CharField(max_length=8, choices=GivenBy.choices)
+    given_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["consumer", "given_at"], name="sale_opt_in_consumer")]
+
+    def __str__(self) -> str:
+        return f"Sale opt-in #{self.pk}"

@@ -6,3 +6,8 @@ def portal(request) -> dict:
         "contact_email": settings.PRIVACY_CONTACT_EMAIL,
         "contact_phone": settings.PRIVACY_CONTACT_PHONE,
     }
+
+
+def gpc(request) -> dict:
+    """base.html shows "Opt-out request honored" to a browser whose GPC signal we recorded."""
+    return {"gpc_honored": getattr(request, "gpc_honored", False)}

@@ -1,4 +1,5 @@
 import secrets
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -196,3 +197,58 @@ class Declaration(models.Model):
 
     def __str__(self) -> str:
         return f"Declaration for submission #{self.submission_id}"
+
+
+class ProcessorNotice(models.Model):
+    """An instruction to one recipient about one request: delete, correct or stop selling (CCPA §1798.105(c)).
+
+    Holds a keyed hash of the consumer's identifiers (`subject`) and, for corrections only, the corrected
+    values the recipient needs (`details`, blanked once the recipient confirms). Never anything else.
+    """
+
+    class Action(models.TextChoices):
+        DELETE = "delete", _("Delete")
+        CORRECT = "correct", _("Correct")
+        OPT_OUT = "opt_out", _("Stop selling or sharing")
+
+    class Method(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        WEBHOOK = "webhook", _("Signed webhook")
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("Not sent yet")
+        SENT = "sent", _("Sent, waiting for confirmation")
+        CONFIRMED = "confirmed", _("Confirmed by the recipient")
+        FAILED = "failed", _("Could not be delivered")
+
+    public_id = models.UUIDField(unique=True, default=uuid.uuid4, editable=False)
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.PROTECT, related_name="processor_notices")
+    recipient = models.ForeignKey("records.Recipient", on_delete=models.PROTECT, related_name="notices")
+    action = models.CharField(max_length=8, choices=Action.choices)
+    method = models.CharField(max_length=8, choices=Method.choices)
+    status = models.CharField(max_length=10, choices=State.choices, default=State.PENDING, db_index=True)
+    subject = models.JSONField(default=dict, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    confirmed_via = models.CharField(max_length=16, blank=True)
+    next_reminder_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "recipient", "action"], name="one_notice_per_request_recipient_action"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_reminder_at"], name="notice_reminders_due", condition=Q(status="sent")
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} notice to {self.recipient_id} for {self.request_id}"

@@ -61,3 +61,7 @@ def verification_sweep() -> int:
     for submission_id in unsent:
         send_verification_code_task.delay(submission_id)
     return purge_closed_submissions()
+
+
+# Tasks of other areas live in their own modules; importing them here registers them with the worker.
+from . import tasks_optout, tasks_processors  # noqa: E402, F401

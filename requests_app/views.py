@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -54,10 +53,6 @@ def submitted(request):
     if not ids:
         return redirect("requests_app:request_new")
     return render(request, "requests_app/submitted.html", {"requests": selectors.requests_by_ids(ids)})
-
-
-def do_not_sell(request):
-    return redirect(f"{reverse('requests_app:request_new')}?kind={Kind.OPT_OUT}")
 
 
 @require_http_methods(["GET", "POST"])

@@ -46,3 +46,34 @@ def valid_form_data() -> dict:
         "date_of_birth": "1990-04-02",
         "member_number": "RN00000001",
     }
+
+
+@pytest.fixture
+def webhook_server():
+    """A recipient's webhook endpoint: a real HTTP server on 127.0.0.1 (tests/webhook_server.py)."""
+    from tests.webhook_server import WebhookServer, start_webhook_server
+
+    state = WebhookServer()
+    httpd = start_webhook_server(state)
+    yield state
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(autouse=True)
+def _data_map_in_transactional_tests(request):
+    """Transactional tests (live server, real worker) flush every table afterwards, the data map loaded by
+    migration 0002 included: load it again for each of them so that test order does not matter."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
+    if marker is not None and marker.kwargs.get("transaction"):
+        transactional = True
+    if "celery_worker_process" in request.fixturenames:
+        transactional = True
+    if transactional:
+        from django.apps import apps
+
+        from records.datamap import load_data_map
+
+        request.getfixturevalue("transactional_db")
+        load_data_map(apps)
