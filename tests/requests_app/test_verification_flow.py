@@ -282,7 +282,9 @@ def test_a_declaration_signed_with_another_name_is_refused(driver):
 def test_opt_out_needs_no_verification_and_gets_no_code(driver, outbox):
     submission = driver.submit([Kind.OPT_OUT], **MAYA)
     assert not VerificationState.objects.filter(submission=submission).exists()
-    assert len(outbox) == 1  # the acknowledgement only
+    # The acknowledgement and the opt-out's own confirmation; never a verification code.
+    assert not [m for m in outbox if "confirm your e-mail" in m.subject]
+    assert any("received your privacy request" in m.subject for m in outbox)
 
 
 # --- The twice-in-12-months limit ------------------------------------------------------------------
