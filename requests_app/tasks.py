@@ -26,9 +26,13 @@ def sweep_stuck_requests() -> int:
     """Re-enqueue work whose message was lost (a broker restart, a killed worker): nothing is dropped."""
     cutoff = timezone.now() - timedelta(minutes=settings.STUCK_REQUEST_MINUTES)
     pending = Submission.objects.filter(acknowledged_at__isnull=True, created_at__lt=cutoff).exclude(email="")
+    pending = pending.filter(agent_authorization__isnull=True)  # agents' are the agent sweeper's
     ids = list(pending.values_list("pk", flat=True)[:500])
     for submission_id in ids:
         send_acknowledgement_task.delay(submission_id)
     if ids:
         logger.info("sweeper re-enqueued %d acknowledgement(s)", len(ids))
     return len(ids)
+
+
+from . import tasks_agents  # noqa: E402,F401  (registers the agent tasks with autodiscovery)

@@ -13,3 +13,23 @@ urlpatterns = [
     path("requests/status/view/", views.status_view, name="status_view"),
     path("do-not-sell/", views.do_not_sell, name="do_not_sell"),
 ]
+
+# Authorized agents (requests_app/views_agents.py).
+from . import views_agents  # noqa: E402
+
+urlpatterns += [
+    path("requests/agent/", views_agents.agent_new, name="agent_new"),
+    path("requests/agent/submitted/", views_agents.agent_submitted, name="agent_submitted"),
+    path("requests/agent/status/", views_agents.agent_status_lookup, name="agent_status_lookup"),
+    path("requests/agent/status/code/", views_agents.agent_status_code, name="agent_status_code"),
+    path("requests/agent/status/view/", views_agents.agent_status_view, name="agent_status_view"),
+    path("requests/confirm/", views_agents.confirm_open, name="confirm_open"),
+    path("requests/confirm/new-code/", views_agents.confirm_resend, name="confirm_resend"),
+    path("requests/confirm/answer/", views_agents.confirm_answer, name="confirm_answer"),
+    path("requests/confirm/done/", views_agents.confirm_done, name="confirm_done"),
+    path(
+        "staff/agent-documents/<int:pk>/download/",
+        views_agents.agent_document_download,
+        name="agent_document_download",
+    ),
+]

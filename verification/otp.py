@@ -19,8 +19,12 @@ def _hash(scope: str, code: str) -> str:
     return hmac.new(settings.SECRET_KEY.encode(), f"{scope}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
-def code_issue(*, scope: str) -> str:
-    """Create a fresh code for `scope`, retiring any earlier one, and return it for delivery."""
+def code_issue(*, scope: str, ttl_minutes: int | None = None) -> str:
+    """Create a fresh code for `scope`, retiring any earlier one, and return it for delivery.
+
+    `ttl_minutes` overrides OTP_TTL_MINUTES for codes sent by e-mail that people act on days later
+    (an agent's consumer confirmation); the attempt limit still applies.
+    """
     code = f"{secrets.randbelow(10**CODE_DIGITS):0{CODE_DIGITS}d}"
     now = timezone.now()
     with transaction.atomic():
@@ -28,7 +32,7 @@ def code_issue(*, scope: str) -> str:
         OneTimeCode.objects.create(
             scope=scope,
             code_hash=_hash(scope, code),
-            expires_at=now + timedelta(minutes=settings.OTP_TTL_MINUTES),
+            expires_at=now + timedelta(minutes=ttl_minutes or settings.OTP_TTL_MINUTES),
         )
     return code
 
