@@ -34,16 +34,17 @@ CONFIRM_DONE_KEY = "agent_confirm_done"
 _FORM_OVERHEAD_BYTES = 256 * 1024
 
 
-def _render_form(request, form, *, status: int = 200):
+def _render_form(request, form, *, status: int = 200, refusal: str = ""):
     return render(
-        request, "requests_app/agents/agent_form.html", {"form": form, "kinds": Kind.choices}, status=status
+        request,
+        "requests_app/agents/agent_form.html",
+        {"form": form, "kinds": Kind.choices, "refusal": refusal},
+        status=status,
     )
 
 
 def _refuse_body(request, message: str, *, status: int):
-    form = AgentRequestForm()
-    form.add_error(None, message)
-    return _render_form(request, form, status=status)
+    return _render_form(request, AgentRequestForm(), status=status, refusal=message)
 
 
 @csrf_exempt  # CSRF is checked below, after the size check: the middleware would read the whole body first
