@@ -240,6 +240,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests_app.tasks.sweep_stuck_requests",
         "schedule": timedelta(minutes=5),
     },
+    "verification-sweep": {
+        "task": "requests_app.tasks.verification_sweep",
+        "schedule": timedelta(minutes=5),
+    },
 }
 
 # --- Privacy portal rules (DESIGN §4–6) ----------------------------------------------------------
@@ -260,6 +264,35 @@ CELERY_BEAT_SCHEDULE["agent-confirmations-expire"] = {
     "task": "requests_app.tasks_agents.agent_sweep_task",
     "schedule": timedelta(minutes=15),
 }
+
+# Identity verification (DESIGN §5; Regs §7062). Points needed per kind; delete/correct need the
+# "sensitive" level when the consumer's records hold a sensitive data-point type (Regs §7062(d)).
+VERIFICATION_POINTS = {
+    "know_categories": 2,
+    "access_specific": 3,
+    "delete": 2,
+    "correct": 2,
+    "shine_the_light": 2,
+    "unsubscribe": 2,
+    "close_account": 2,
+}
+VERIFICATION_POINTS_SENSITIVE = _parsed("VERIFICATION_POINTS_SENSITIVE", env.int, 3)
+VERIFICATION_NAME_THRESHOLD = _parsed("VERIFICATION_NAME_THRESHOLD", env.float, 90.0)
+VERIFICATION_MAX_CANDIDATES = 20
+# Verified requests of these kinds skip staff review and go straight to fulfilment. Development lists
+# the know/access kinds so the demo runs end to end; production defaults to none (staff approve all).
+AUTO_APPROVE_VERIFIED_KINDS = _parsed(
+    "AUTO_APPROVE_VERIFIED_KINDS", env.list, ["know_categories", "access_specific"] if DEBUG else []
+)
+ACCESS_REQUESTS_PER_YEAR = _parsed("ACCESS_REQUESTS_PER_YEAR", env.int, 2)
+# One-time-code throttles (cache counters): codes sent per address and per request scope per hour,
+# code checks per IP address per 15 minutes.
+OTP_ISSUE_PER_ADDRESS_PER_HOUR = _parsed("OTP_ISSUE_PER_ADDRESS_PER_HOUR", env.int, 6)
+OTP_ISSUE_PER_SCOPE_PER_HOUR = _parsed("OTP_ISSUE_PER_SCOPE_PER_HOUR", env.int, 6)
+OTP_CHECKS_PER_IP_PER_15_MIN = _parsed("OTP_CHECKS_PER_IP_PER_15_MIN", env.int, 30)
+# Text messages for codes sent to an on-record phone: files under var/sms/ in development.
+SMS_BACKEND = env.str("SMS_BACKEND", default="verification.sms.FileBackend")
+SMS_FILE_PATH = VAR_DIR / "sms"
 
 # --- Logging: never personal data; request references at most ---------------------------------
 LOGGING = {

@@ -21,3 +21,4 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     # Live-server and worker tests open connections from other threads and processes.
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # noqa: F405
+SMS_BACKEND = "verification.sms.LocmemBackend"

@@ -27,15 +27,16 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from records.models import Consumer
 from records.vault import vault_delete, vault_get, vault_put
-from verification.normalize import normalize_name, normalize_street
+from verification.matching import MatchResult, consumer_match, stored_identity
+from verification.models import OneTimeCode
+from verification.normalize import normalize_street
 from verification.otp import code_check, code_issue
-from verification.scoring import Identity, candidate_keys, matched_points
+from verification.scoring import Identity, matched_points
 from verification.uploads import SanitizedUpload, sanitize_upload
 
 from . import deadlines
@@ -44,6 +45,7 @@ from .exceptions import RequestError
 from .lifecycle import event_record, request_transition
 from .models import AgentAuthorization, Channel, PrivacyRequest, Status, Submission
 from .services import RequesterDetails, ip_hash
+from .verification_flow import claimed_identity
 
 logger = logging.getLogger(__name__)
 
@@ -69,67 +71,11 @@ class AgentDetails:
 # --- matching (the one call into verification) -------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MatchResult:
-    """Same shape as verification.matching.MatchResult (being built on the verification branch)."""
-
-    outcome: str  # "matched" | "none" | "ambiguous"
-    consumer_id: int | None
-    points: tuple[str, ...]
-    candidate_ids: tuple[int, ...] = ()
-
-
-def stored_identity(consumer: Consumer) -> Identity:
-    return Identity(
-        email=consumer.email or None,
-        phone=consumer.phone or None,
-        member_number=consumer.member_number or None,
-        name=consumer.name_normalized or None,
-        street=consumer.street_normalized or None,
-        zip5=consumer.zip5 or None,
-        dob=consumer.date_of_birth,
-    )
-
-
-def claimed_identity(submission: Submission) -> Identity:
-    name = " ".join(part for part in (submission.first_name, submission.last_name) if part)
-    return Identity(
-        email=submission.email or None,
-        phone=submission.phone or None,
-        member_number=submission.member_number or None,
-        name=normalize_name(name) if name else None,
-        street=normalize_street(submission.street) if submission.street else None,
-        zip5=submission.zip5 or None,
-        dob=submission.date_of_birth,
-    )
-
-
 def agent_consumer_match(*, submission: Submission) -> MatchResult:
-    """Who the agent's consumer is. The only call into matching: becomes
-    `consumer_match(claimed=claimed_identity(submission))` once verification.matching is merged."""
-    return _interim_consumer_match(claimed=claimed_identity(submission))
-
-
-def _interim_consumer_match(*, claimed: Identity, min_points: int = 2) -> MatchResult:
-    # Candidates only through indexed exact keys (DESIGN §5), then scored on every point.
-    keys = candidate_keys(claimed)
-    if not keys:
-        return MatchResult(outcome="none", consumer_id=None, points=())
-    query = Q()
-    for field, value in keys.items():
-        query |= Q(**{field: value})
-    scored = []
-    for consumer in Consumer.objects.filter(query, erased_at__isnull=True)[:20]:
-        points = matched_points(claimed, stored_identity(consumer))
-        if len(points) >= min_points:
-            scored.append((consumer.pk, points))
-    if len(scored) == 1:
-        return MatchResult(outcome="matched", consumer_id=scored[0][0], points=scored[0][1])
-    if len(scored) > 1:
-        return MatchResult(
-            outcome="ambiguous", consumer_id=None, points=(), candidate_ids=tuple(pk for pk, _ in scored)
-        )
-    return MatchResult(outcome="none", consumer_id=None, points=())
+    """Whom to ask. The agent's typed e-mail is unproven, so here it only helps LOCATE the consumer, whose
+    own proof comes at confirmation (a code at the on-record address plus a data point); it never counts
+    towards a power of attorney's matched points (see agent_authorization_process)."""
+    return consumer_match(claimed=claimed_identity(submission))
 
 
 # --- intake ----------------------------------------------------------------------------------------
@@ -297,7 +243,7 @@ def agent_authorization_process(*, authorization_id: int) -> str:
                 continue
             changes = {"consumer": consumer} if consumer else {}
             if consumer and power_of_attorney:
-                changes["matched_fields"] = list(result.points)
+                changes["matched_fields"] = [p for p in result.points if p != "email"]  # e-mail unproven
             request_transition(
                 request=request,
                 to=target,
@@ -602,6 +548,37 @@ def agent_document_fetch(*, authorization: AgentAuthorization, actor) -> bytes:
     request = authorization.submission.requests.order_by("pk").first()
     event_record(request=request, name="agents.document.downloaded", actor=actor)
     return content
+
+
+def agent_request_closed_hook(*, request: PrivacyRequest) -> None:
+    """Lifecycle hook after a request closes: once the whole submission is closed, purge the document."""
+    submission_id = request.submission_id
+    transaction.on_commit(lambda: agent_document_purge(submission_id=submission_id))
+
+
+def agent_document_purge(*, submission_id: int) -> bool:
+    """Delete the uploaded document and the consumer's codes once every request of the submission is
+    closed: they were collected only to verify the agent's authority (DESIGN §5). The checksum, type and
+    what the sanitiser removed stay, for the record of the request. True when this call purged."""
+    with transaction.atomic():
+        authorization = (
+            AgentAuthorization.objects.select_for_update().filter(submission_id=submission_id).first()
+        )
+        if authorization is None or not authorization.document_storage_name:
+            return False
+        requests = list(PrivacyRequest.objects.filter(submission_id=submission_id))
+        if any(not r.is_closed for r in requests):
+            return False
+        name = authorization.document_storage_name
+        authorization.document_storage_name = ""
+        authorization.save(update_fields=["document_storage_name"])
+        OneTimeCode.objects.filter(
+            scope__in=[_confirmation_scope(authorization), _agent_status_scope(authorization)]
+        ).delete()
+        for request in requests:
+            event_record(request=request, name="agents.document.purged", data={"outcome": request.status})
+        transaction.on_commit(lambda: vault_delete(name))
+    return True
 
 
 def agent_release_refusal(request: PrivacyRequest) -> str | None:

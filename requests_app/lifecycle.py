@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from .exceptions import RequestError
@@ -34,6 +35,12 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 # Fields a transition may set alongside the status (everything else has its own service).
 TRANSITION_FIELDS = frozenset(
     {"outcome", "denial_reason", "consumer", "matched_fields", "verification_level", "assignee"}
+)
+
+# Called with request= inside the transaction after every transition into a closed status.
+ON_CLOSE_HOOKS = (
+    "requests_app.verification_flow.request_closed_hook",
+    "requests_app.agents.agent_request_closed_hook",
 )
 
 
@@ -106,6 +113,9 @@ def request_transition(
             from_status=from_status,
             to_status=to,
         )
+        if to in CLOSED_STATUSES:
+            for hook in ON_CLOSE_HOOKS:
+                import_string(hook)(request=locked)
     if not isinstance(request, int):
         request.refresh_from_db()
     return locked

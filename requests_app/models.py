@@ -156,6 +156,48 @@ class RequestEvent(models.Model):
         raise ValueError("Request events are append-only.")
 
 
+class VerificationState(models.Model):
+    """Where a submission's identity verification stands (DESIGN §5). Holds outcomes, never typed values."""
+
+    class Step(models.TextChoices):
+        TYPED_CODE = "typed_code", _("Prove the typed e-mail address")
+        DECLARATION = "declaration", _("Sign the declaration")
+        CONTACT_CODE = "contact_code", _("Prove a contact point on record")
+        DONE = "done", _("Done")
+
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="verification")
+    step = models.CharField(max_length=16, choices=Step.choices, default=Step.TYPED_CODE)
+    typed_code_sent_at = models.DateTimeField(null=True, blank=True)
+    typed_proven_at = models.DateTimeField(null=True, blank=True)
+    match_outcome = models.CharField(max_length=12, blank=True)
+    candidate_count = models.PositiveSmallIntegerField(default=0)
+    consumer = models.ForeignKey(
+        "records.Consumer", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    matched_fields = models.JSONField(default=list, blank=True)
+    contact_channel = models.CharField(max_length=8, blank=True)
+    contact_proven_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Verification of submission #{self.submission_id}"
+
+
+class Declaration(models.Model):
+    """A declaration signed under penalty of perjury for a specific-pieces request (Regs §7062(c))."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="declarations")
+    statement_version = models.CharField(max_length=20)
+    signed_name = models.CharField(max_length=200, blank=True)
+    signed_at = models.DateTimeField()
+    ip_hash = models.CharField(max_length=64, blank=True)
+    user_agent = models.CharField(max_length=300, blank=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Declaration for submission #{self.submission_id}"
+
+
 class AgentAuthorization(models.Model):
     """An authorized agent's submission for a consumer (Regs §7063): who the agent is, the written
     permission or power of attorney they uploaded (sanitised, encrypted in records.vault), and what the

@@ -86,6 +86,10 @@ def privacy_request_submit(
             if next_status == Status.FULFILLING:
                 fulfilment_enqueue(request=request)
         transaction.on_commit(lambda: send_acknowledgement_task.delay(submission.pk))
+        if any(r.status == Status.AWAITING_VERIFICATION for r in requests):
+            from .tasks import send_verification_code_task
+
+            transaction.on_commit(lambda: send_verification_code_task.delay(submission.pk))
     logger.info("submission %s received with %d request(s)", submission.pk, len(requests))
     return requests
 

@@ -35,4 +35,34 @@ def sweep_stuck_requests() -> int:
     return len(ids)
 
 
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def send_verification_code_task(self, submission_id: int) -> None:
+    from .verification_flow import verification_start
+
+    try:
+        verification_start(submission_id=submission_id)
+    except OSError as exc:
+        raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
+
+
+@shared_task
+def verification_sweep() -> int:
+    """Re-send first codes whose message was lost; blank verification data the close hook could not."""
+    from .models import Status
+    from .verification_flow import purge_closed_submissions
+
+    cutoff = timezone.now() - timedelta(minutes=settings.STUCK_REQUEST_MINUTES)
+    unsent = (
+        Submission.objects.filter(created_at__lt=cutoff, requests__status=Status.AWAITING_VERIFICATION)
+        .exclude(verification__typed_code_sent_at__isnull=False)
+        .exclude(email="")
+        .filter(agent_authorization__isnull=True)  # an agent's consumer is asked at the on-record address
+        .values_list("pk", flat=True)
+        .distinct()[:500]
+    )
+    for submission_id in unsent:
+        send_verification_code_task.delay(submission_id)
+    return purge_closed_submissions()
+
+
 from . import tasks_agents  # noqa: E402,F401  (registers the agent tasks with autodiscovery)

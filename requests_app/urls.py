@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_verification
 
 app_name = "requests_app"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     path("requests/status/code/", views.status_code, name="status_code"),
     path("requests/status/view/", views.status_view, name="status_view"),
     path("do-not-sell/", views.do_not_sell, name="do_not_sell"),
+    path("requests/verify/", views_verification.verify, name="verify"),
+    path("requests/verify/next/", views_verification.verify_next, name="verify_next"),
+    path("requests/verify/resend/", views_verification.verify_resend, name="verify_resend"),
 ]
 
 # Authorized agents (requests_app/views_agents.py).

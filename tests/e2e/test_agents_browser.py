@@ -31,7 +31,9 @@ def code_sent_to(address: str) -> str:
     return re.search(r"\b(\d{6})\b", message.body).group(1)
 
 
-def test_an_agent_request_is_confirmed_by_the_consumer_and_the_agent_sees_the_progress(page: Page, live_server):
+def test_an_agent_request_is_confirmed_by_the_consumer_and_the_agent_sees_the_progress(
+    page: Page, live_server
+):
     ConsumerFactory(
         first_name="Maya",
         last_name="Chen",
@@ -110,6 +112,8 @@ def test_a_refused_upload_shows_what_to_send_instead(page: Page, live_server):
     )
     page.get_by_role("button", name="Send request").click()
 
-    expect(page.get_by_text("This type of file is not accepted. Please upload a PDF, JPEG or PNG")).to_be_visible()
+    expect(
+        page.get_by_text("This type of file is not accepted. Please upload a PDF, JPEG or PNG")
+    ).to_be_visible()
     expect(page.get_by_label("Consumer's first name")).to_have_value("Maya")
     assert not PrivacyRequest.objects.exists()

@@ -11,10 +11,15 @@ def test_a_real_worker_sends_the_acknowledgement_after_commit(client, celery_wor
     assert response.status_code == 302
 
     references = list(PrivacyRequest.objects.values_list("reference", flat=True))
-    mails = celery_worker_process.wait_for(celery_worker_process.mails, what="the acknowledgement e-mail")
-    assert len(mails) == 1
-    assert "To: maya.chen@example.com" in mails[0]
-    assert all(ref in mails[0] for ref in references)
+    # Two e-mails: the acknowledgement and the verification code (issue 3).
+    mails = celery_worker_process.wait_for(
+        lambda: len(celery_worker_process.mails()) >= 2 and celery_worker_process.mails(),
+        what="the acknowledgement and code e-mails",
+    )
+    acknowledgements = [m for m in mails if "We received your privacy request" in m]
+    assert len(mails) == 2 and len(acknowledgements) == 1
+    assert "To: maya.chen@example.com" in acknowledgements[0]
+    assert all(ref in acknowledgements[0] for ref in references)
     submission = Submission.objects.get()
     assert submission.acknowledged_at is not None
     assert submission.requests.filter(events__name="requests.request.acknowledged").count() == 2

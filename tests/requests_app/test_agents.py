@@ -718,3 +718,67 @@ def test_an_agent_filing_many_requests_in_a_day_is_flagged(
     assert flagged.count() == 1
     warning = RequestEvent.objects.filter(name="agents.agent.volume_warning").first()
     assert warning.data == {"requests_in_24h": 6, "threshold": 4}
+
+
+# --- lost messages, and what is kept after closing -------------------------------------------------------
+
+
+def test_lost_agent_tasks_are_redone_by_the_sweeper_and_never_reach_the_typed_address(
+    client, maya, outbox, django_capture_on_commit_callbacks
+):
+    from requests_app.tasks import sweep_stuck_requests, verification_sweep
+
+    with django_capture_on_commit_callbacks(execute=False):  # the broker lost both messages
+        client.post(NEW, agent_data(upload("permission.png", png_permission())))
+    assert outbox == []
+
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=settings.STUCK_REQUEST_MINUTES + 1)):
+        with django_capture_on_commit_callbacks(execute=True):
+            sweep_stuck_requests()
+            verification_sweep()
+        assert outbox == []  # the consumer flow's sweepers leave agent submissions alone
+        with django_capture_on_commit_callbacks(execute=True):
+            swept = agents.agent_sweep()
+
+    assert swept["reprocessed"] == 1 and swept["reacknowledged"] == 1
+    assert sorted(m.to[0] for m in outbox) == ["alex@agents.example", "maya.chen@example.com"]
+
+
+def test_a_power_of_attorney_never_counts_the_agents_unproven_e_mail(
+    client, maya, django_capture_on_commit_callbacks
+):
+    submit(
+        client,
+        django_capture_on_commit_callbacks,
+        agent_data(upload("poa.pdf", pdf_permission()), document_type="power_of_attorney", email=maya.email),
+    )
+    request = PrivacyRequest.objects.order_by("pk").first()
+    assert request.matched_fields and "email" not in request.matched_fields
+
+
+def test_the_document_and_codes_are_deleted_once_every_request_is_closed(
+    client, submitted, outbox, django_capture_on_commit_callbacks
+):
+    name = submitted.document_storage_name
+    assert (Path(settings.MEDIA_ROOT) / name).exists()
+    open_confirmation(client, submitted, outbox)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(CONFIRM_ANSWER, {"gave_permission": "no"})
+
+    submitted.refresh_from_db()
+    assert submitted.document_storage_name == ""
+    assert not (Path(settings.MEDIA_ROOT) / name).exists()
+    assert submitted.document_sha256 and submitted.document_removed is not None
+    assert RequestEvent.objects.filter(name="agents.document.purged").count() == 2
+
+
+def test_the_document_stays_while_a_request_is_open(
+    submitted, staff_user, django_capture_on_commit_callbacks
+):
+    first = PrivacyRequest.objects.order_by("pk").first()
+    with django_capture_on_commit_callbacks(execute=True):
+        from requests_app.lifecycle import request_transition
+
+        request_transition(request=first, to=Status.WITHDRAWN, actor=staff_user)
+    submitted.refresh_from_db()
+    assert submitted.document_storage_name

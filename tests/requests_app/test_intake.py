@@ -32,7 +32,7 @@ def test_valid_submission_creates_one_request_per_kind_and_shows_references(
     assert submission.email == "maya.chen@example.com"  # normalised
     assert submission.phone == "+14155550101"
     assert submission.acknowledged_at is not None
-    assert len(outbox) == 1
+    assert len(outbox) == 2  # the acknowledgement, then the verification code (issue 3)
     assert requests[0].reference in outbox[0].body
     assert outbox[0].alternatives[0][1] == "text/html"
 
