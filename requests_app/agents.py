@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 
 from records.models import Consumer
 from records.vault import vault_delete, vault_get, vault_put
+from verification.exceptions import VerificationError
 from verification.matching import MatchResult, consumer_match, stored_identity
 from verification.models import OneTimeCode
 from verification.normalize import normalize_street
@@ -273,9 +274,15 @@ def agent_confirmation_send(*, authorization_id: int, again: bool = False) -> bo
         if authorization.confirmation_sent_at and not again:
             return False
         consumer = awaiting[0].consumer
-        code = code_issue(
-            scope=_confirmation_scope(authorization), ttl_minutes=settings.AGENT_CONFIRMATION_DAYS * 24 * 60
-        )
+        try:
+            code = code_issue(
+                scope=_confirmation_scope(authorization),
+                address=consumer.email,
+                ttl_minutes=settings.AGENT_CONFIRMATION_DAYS * 24 * 60,
+            )
+        except VerificationError:
+            logger.info("agent authorization %s: confirmation code throttled", authorization.pk)
+            return False
         requests = list(authorization.submission.requests.order_by("pk"))
         email_send(
             template="agent_confirmation",
@@ -309,12 +316,14 @@ def _awaiting(authorization: AgentAuthorization) -> list[PrivacyRequest]:
     return [r for r in _open_requests(authorization) if r.status == Status.AWAITING_CONSUMER_CONFIRMATION]
 
 
-def agent_confirmation_open(*, reference: str, code: str) -> AgentAuthorization | None:
-    """The consumer's code from the e-mail, with the reference beside it; None whatever the reason."""
+def agent_confirmation_open(*, reference: str, code: str, ip: str = "") -> AgentAuthorization | None:
+    """The consumer's code from the e-mail, with the reference beside it; None whatever the reason.
+    Raises VerificationError when this network tried too many codes."""
     authorization = _authorization_by_reference(reference)
     if authorization is None or authorization.consumer_answered_at or not _awaiting(authorization):
+        code_check(scope="agent-confirm:none", code=code, ip=ip)  # counts towards the same rate limit
         return None
-    if not code_check(scope=_confirmation_scope(authorization), code=code):
+    if not code_check(scope=_confirmation_scope(authorization), code=code, ip=ip):
         return None
     for request in _awaiting(authorization):
         event_record(request=request, name="agents.confirmation.opened", actor_label="consumer")
@@ -487,7 +496,10 @@ def agent_status_code_send(*, reference: str, email: str) -> AgentAuthorization 
     if authorization is None or not hmac.compare_digest(email.encode(), on_file):
         return None
     request = authorization.submission.requests.order_by("pk").first()
-    code = code_issue(scope=_agent_status_scope(authorization))
+    try:
+        code = code_issue(scope=_agent_status_scope(authorization), address=authorization.agent_email)
+    except VerificationError:
+        return None  # throttled: the same answer as a mismatch, so it reveals nothing either
     email_send(
         template="status_code",
         to=authorization.agent_email,
@@ -497,11 +509,17 @@ def agent_status_code_send(*, reference: str, email: str) -> AgentAuthorization 
     return authorization
 
 
-def agent_status_code_verify(*, authorization_id: int | None, code: str) -> AgentAuthorization | None:
-    if authorization_id is None:
+def agent_status_code_verify(
+    *, authorization_id: int | None, code: str, ip: str = ""
+) -> AgentAuthorization | None:
+    """The agent's status code; raises VerificationError when this network tried too many codes."""
+    authorization = (
+        AgentAuthorization.objects.filter(pk=authorization_id).first() if authorization_id else None
+    )
+    if authorization is None:
+        code_check(scope="agent-status:none", code=code, ip=ip)
         return None
-    authorization = AgentAuthorization.objects.filter(pk=authorization_id).first()
-    if authorization is None or not code_check(scope=_agent_status_scope(authorization), code=code):
+    if not code_check(scope=_agent_status_scope(authorization), code=code, ip=ip):
         return None
     for request in authorization.submission.requests.all():
         event_record(request=request, name="agents.status.viewed", actor_label="agent")

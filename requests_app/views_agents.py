@@ -13,6 +13,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from verification.exceptions import VerificationError
+
 from . import agents, selectors
 from .forms import CodeForm
 from .forms_agents import (
@@ -139,9 +141,15 @@ def agent_status_code(request):
         if _limited(request, "agent-status-code", "20/15m"):
             form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
         elif form.is_valid():
-            verified = agents.agent_status_code_verify(
-                authorization_id=request.session.get(STATUS_PENDING_KEY), code=form.cleaned_data["code"]
-            )
+            try:
+                verified = agents.agent_status_code_verify(
+                    authorization_id=request.session.get(STATUS_PENDING_KEY),
+                    code=form.cleaned_data["code"],
+                    ip=_client_ip(request),
+                )
+            except VerificationError as exc:
+                form.add_error(None, exc.message)
+                return render(request, "requests_app/agents/status_code.html", {"form": form})
             if verified:
                 request.session.cycle_key()
                 request.session.pop(STATUS_PENDING_KEY, None)
@@ -189,9 +197,15 @@ def confirm_open(request):
         if _limited(request, "agent-confirm", "10/15m"):
             form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
         elif form.is_valid():
-            authorization = agents.agent_confirmation_open(
-                reference=form.cleaned_data["reference"], code=form.cleaned_data["code"]
-            )
+            try:
+                authorization = agents.agent_confirmation_open(
+                    reference=form.cleaned_data["reference"],
+                    code=form.cleaned_data["code"],
+                    ip=_client_ip(request),
+                )
+            except VerificationError as exc:
+                form.add_error(None, exc.message)
+                return render(request, "requests_app/agents/confirm_open.html", {"form": form})
             if authorization:
                 request.session.cycle_key()
                 request.session[CONFIRM_KEY] = {

@@ -782,3 +782,14 @@ def test_the_document_stays_while_a_request_is_open(
         request_transition(request=first, to=Status.WITHDRAWN, actor=staff_user)
     submitted.refresh_from_db()
     assert submitted.document_storage_name
+
+
+def test_guessing_confirmation_codes_from_one_network_is_throttled(client, submitted, outbox, settings):
+    settings.OTP_CHECKS_PER_IP_PER_15_MIN = 2
+    code = confirmation_code(outbox)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(2):
+        client.post(CONFIRM, {"reference": reference_of(submitted), "code": wrong})
+    response = client.post(CONFIRM, {"reference": reference_of(submitted), "code": code})
+    assert "Too many attempts from your network" in response.content.decode()
+    assert client.get(CONFIRM_ANSWER)["Location"] == CONFIRM
