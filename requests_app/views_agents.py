@@ -4,6 +4,7 @@ staff download of the uploaded document."""
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http import HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -34,6 +35,13 @@ CONFIRM_KEY = "agent_confirm_access"
 CONFIRM_DONE_KEY = "agent_confirm_done"
 # Room for the form's text fields and the multipart framing around the one file.
 _FORM_OVERHEAD_BYTES = 256 * 1024
+
+
+class _InMemoryUploadHandler(MemoryFileUploadHandler):
+    """Django's memory handler, active whatever the size (the body was capped before parsing)."""
+
+    def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
+        self.activated = True
 
 
 def _render_form(request, form, *, status: int = 200, refusal: str = ""):
@@ -68,6 +76,8 @@ def agent_new(request):
                 % {"size": settings.UPLOAD_MAX_BYTES // (1024 * 1024)},
                 status=413,
             )
+        # The body is at most ~10 MB here: keep the unsanitised file in memory, never in a temp file.
+        request.upload_handlers = [_InMemoryUploadHandler(request)]
         try:
             request.POST, request.FILES  # noqa: B018  (parse now, to turn a broken body into a message)
         except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):

@@ -793,3 +793,46 @@ def test_guessing_confirmation_codes_from_one_network_is_throttled(client, submi
     response = client.post(CONFIRM, {"reference": reference_of(submitted), "code": code})
     assert "Too many attempts from your network" in response.content.decode()
     assert client.get(CONFIRM_ANSWER)["Location"] == CONFIRM
+
+
+def test_a_large_upload_is_kept_in_memory_and_never_written_to_a_temporary_file(
+    client, maya, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core.files import uploadhandler
+
+    def no_temporary_files(*args, **kwargs):
+        raise AssertionError("the unsanitised upload went to a temporary file")
+
+    monkeypatch.setattr(uploadhandler.TemporaryFileUploadHandler, "new_file", no_temporary_files)
+    noise = Image.frombytes("L", (1800, 1800), bytes(range(256)) * (1800 * 1800 // 256 + 1))
+    output = io.BytesIO()
+    noise.save(output, "PNG", compress_level=0)
+    assert len(output.getvalue()) > settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+
+    response = submit(
+        client, django_capture_on_commit_callbacks, agent_data(upload("scan.png", output.getvalue()))
+    )
+
+    assert response.status_code == 302
+    assert AgentAuthorization.objects.get().document_content_type == "image/png"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [NEW, STATUS_LOOKUP, CONFIRM, RESEND],
+)
+def test_the_public_agent_and_confirmation_pages_open_for_anyone(client, url):
+    assert client.get(url).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("url", "goes_to"),
+    [
+        (STATUS_CODE, STATUS_LOOKUP),
+        (STATUS_VIEW, STATUS_LOOKUP),
+        (CONFIRM_ANSWER, CONFIRM),
+        (CONFIRM_DONE, CONFIRM),
+    ],
+)
+def test_pages_behind_a_code_send_a_stranger_back_to_the_start(client, submitted, url, goes_to):
+    assert Client().get(url)["Location"] == goes_to
