@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from records.models import Consumer
+from records.models import Consumer, DataPoint
 from records.vault import vault_delete, vault_get, vault_put
 from verification.exceptions import VerificationError
 from verification.matching import MatchResult, consumer_match, stored_identity
@@ -44,9 +44,14 @@ from . import deadlines
 from .emails import email_send
 from .exceptions import RequestError
 from .lifecycle import event_record, request_transition
-from .models import AgentAuthorization, Channel, PrivacyRequest, Status, Submission
+from .models import ACCESS_KINDS, AgentAuthorization, Channel, Kind, PrivacyRequest, Status, Submission
 from .services import RequesterDetails, ip_hash
-from .verification_flow import claimed_identity
+from .verification_flow import (
+    access_limit_next_allowed,
+    claimed_identity,
+    privacy_request_kind_change,
+    required_points,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -316,7 +321,7 @@ def _awaiting(authorization: AgentAuthorization) -> list[PrivacyRequest]:
     return [r for r in _open_requests(authorization) if r.status == Status.AWAITING_CONSUMER_CONFIRMATION]
 
 
-def agent_confirmation_open(*, reference: str, code: str, ip: str = "") -> AgentAuthorization | None:
+def agent_confirmation_open(*, reference: str, code: str, ip: str | None = None) -> AgentAuthorization | None:
     """The consumer's code from the e-mail, with the reference beside it; None whatever the reason.
     Raises VerificationError when this network tried too many codes."""
     authorization = _authorization_by_reference(reference)
@@ -389,12 +394,24 @@ def agent_confirmation_answer(
             dob=points.date_of_birth,
         )
         found = [p for p in matched_points(claimed, stored_identity(consumer)) if p in CONFIRMATION_POINTS]
-        if not found:
+        # Control of the on-record e-mail (the code) is one data point; the typed ones the others. The
+        # bar per kind is the consumer flow's (Regs §7062). An agent's specific-pieces request comes with
+        # no declaration signed by the consumer, so it is answered as a categories request (§7062(c)).
+        proven = ["email", *found]
+        sensitive = DataPoint.objects.filter(
+            consumer=consumer, point_type__sensitive=True, redacted_at__isnull=True
+        ).exists()
+        kinds = {r.pk: Kind.KNOW_CATEGORIES if r.kind == Kind.ACCESS_SPECIFIC else r.kind for r in awaiting}
+        needs = {pk: required_points(kind=kind, sensitive=sensitive) for pk, kind in kinds.items()}
+        if len(proven) < max(needs.values()):
             authorization.confirmation_failures += 1
             authorization.save(update_fields=["confirmation_failures"])
             for request in awaiting:
                 event_record(
-                    request=request, name="agents.confirmation.points_mismatch", actor_label="consumer"
+                    request=request,
+                    name="agents.confirmation.points_mismatch",
+                    actor_label="consumer",
+                    data={"matched": proven, "needed": max(needs.values())},
                 )
             if authorization.confirmation_failures < settings.AGENT_CONFIRMATION_MAX_FAILURES:
                 return "retry"
@@ -404,15 +421,39 @@ def agent_confirmation_answer(
                     to=Status.UNVERIFIABLE,
                     reason=REASON_CONFIRMATION_FAILED,
                     denial_reason=REASON_CONFIRMATION_FAILED,
+                    outcome="denied",
                 )
             return "closed"
-        # Control of the on-record e-mail (the code) is one data point; the typed ones the others.
-        proven = ["email", *found]
         authorization.consumer_answered_at = now
         authorization.consumer_confirmed = True
         authorization.agent_may_receive = agent_may_receive
         authorization.save(update_fields=["consumer_answered_at", "consumer_confirmed", "agent_may_receive"])
+        # Locked like the consumer flow does, so two concurrent access requests cannot both pass the limit.
+        Consumer.objects.select_for_update().get(pk=consumer.pk)
+        next_allowed: date | None | bool = False
         for request in awaiting:
+            kind = kinds[request.pk]
+            if kind != request.kind:
+                privacy_request_kind_change(
+                    request=request, to_kind=kind, reason="specific_as_categories_declaration"
+                )
+            if kind in ACCESS_KINDS:
+                if next_allowed is False:
+                    next_allowed = access_limit_next_allowed(
+                        consumer=consumer, at=request.received_at, exclude_submission_id=request.submission_id
+                    )
+                if next_allowed is not None:
+                    request_transition(
+                        request=request,
+                        to=Status.DENIED,
+                        actor_label="consumer",
+                        reason="too_many_requests",
+                        data={"reason": "too_many_requests", "next_allowed": next_allowed.isoformat()},
+                        matched_fields=proven,
+                        outcome="denied",
+                        denial_reason="too_many_requests",
+                    )
+                    continue
             request_transition(
                 request=request,
                 to=Status.IN_REVIEW,
@@ -420,7 +461,7 @@ def agent_confirmation_answer(
                 reason="consumer_confirmed_agent",
                 data={"points": proven, "agent_may_receive": agent_may_receive},
                 matched_fields=proven,
-                verification_level="high" if len(proven) >= 3 else "reasonable",
+                verification_level="high" if needs[request.pk] >= 3 else "standard",
             )
     return "confirmed"
 
@@ -510,7 +551,7 @@ def agent_status_code_send(*, reference: str, email: str) -> AgentAuthorization 
 
 
 def agent_status_code_verify(
-    *, authorization_id: int | None, code: str, ip: str = ""
+    *, authorization_id: int | None, code: str, ip: str | None = None
 ) -> AgentAuthorization | None:
     """The agent's status code; raises VerificationError when this network tried too many codes."""
     authorization = (

@@ -271,8 +271,9 @@ def confirm_answer(request):
             form.add_error(
                 None,
                 _(
-                    "Those details do not match what we hold about you. Check them (for example your date of "
-                    "birth or the phone number you gave us) and try again."
+                    "Those details do not match what we hold about you, or are not enough for this request. "
+                    "Check them and add another (for example your date of birth, the phone number or the "
+                    "address you gave us), then try again."
                 ),
             )
         else:

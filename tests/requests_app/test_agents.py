@@ -836,3 +836,55 @@ def test_the_public_agent_and_confirmation_pages_open_for_anyone(client, url):
 )
 def test_pages_behind_a_code_send_a_stranger_back_to_the_start(client, submitted, url, goes_to):
     assert Client().get(url)["Location"] == goes_to
+
+
+# --- the consumer flow's bar per kind applies to an agent's requests too ----------------------------------
+
+
+def test_an_agents_specific_pieces_request_is_answered_as_categories(
+    client, maya, outbox, django_capture_on_commit_callbacks
+):
+    submit(
+        client,
+        django_capture_on_commit_callbacks,
+        agent_data(upload("permission.png", png_permission()), kinds=["access_specific"]),
+    )
+    authorization = AgentAuthorization.objects.get()
+    open_confirmation(client, authorization, outbox)
+    client.post(CONFIRM_ANSWER, {"gave_permission": "yes", "agent_may_receive": "no", "phone": "4155550101"})
+
+    request = PrivacyRequest.objects.get()
+    assert (request.kind, request.status) == ("know_categories", Status.IN_REVIEW)
+    assert RequestEvent.objects.filter(request=request, name="requests.request.kind_changed").exists()
+
+
+def test_deleting_sensitive_records_needs_a_third_data_point(
+    client, maya, outbox, django_capture_on_commit_callbacks
+):
+    from records.models import DataPoint, DataPointType, Source, System
+
+    DataPoint.objects.create(
+        consumer=maya,
+        system=System.objects.first(),
+        point_type=DataPointType.objects.filter(sensitive=True).first(),
+        source=Source.objects.first(),
+        value="X1234567",
+        collected_at=timezone.now(),
+    )
+    submit(
+        client,
+        django_capture_on_commit_callbacks,
+        agent_data(upload("permission.png", png_permission()), kinds=["delete"]),
+    )
+    open_confirmation(client, AgentAuthorization.objects.get(), outbox)
+    answer = {"gave_permission": "yes", "agent_may_receive": "no", "date_of_birth": "1990-04-02"}
+
+    not_enough = client.post(CONFIRM_ANSWER, answer)
+    assert "not enough for this request" in not_enough.content.decode()
+    assert PrivacyRequest.objects.get().status == Status.AWAITING_CONSUMER_CONFIRMATION
+
+    client.post(CONFIRM_ANSWER, {**answer, "member_number": "RN00000001"})
+    request = PrivacyRequest.objects.get()
+    assert request.status == Status.IN_REVIEW
+    assert request.matched_fields == ["email", "member_number", "dob"]
+    assert request.verification_level == "high"
