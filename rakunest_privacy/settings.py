@@ -260,6 +260,17 @@ REPORT_TTL_DAYS = _parsed("REPORT_TTL_DAYS", env.int, 30)
 STUCK_REQUEST_MINUTES = _parsed("STUCK_REQUEST_MINUTES", env.int, 30)
 BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", env.bool, False)
 RATELIMIT_ENABLE = _parsed("RATELIMIT_ENABLE", env.bool, True)
+# Authorized agents (Regs §7063) and uploads (verification/uploads.py).
+UPLOAD_MAX_BYTES = _parsed("UPLOAD_MAX_BYTES", env.int, 10 * 1024 * 1024)
+CLAMD_HOST = env.str("CLAMD_HOST", default="")  # optional virus scan of uploads when set
+CLAMD_PORT = _parsed("CLAMD_PORT", env.int, 3310)
+AGENT_CONFIRMATION_DAYS = _parsed("AGENT_CONFIRMATION_DAYS", env.int, 10)
+AGENT_CONFIRMATION_MAX_FAILURES = _parsed("AGENT_CONFIRMATION_MAX_FAILURES", env.int, 5)
+AGENT_DAILY_REQUEST_WARNING = _parsed("AGENT_DAILY_REQUEST_WARNING", env.int, 20)
+CELERY_BEAT_SCHEDULE["agent-confirmations-expire"] = {
+    "task": "requests_app.tasks_agents.agent_sweep_task",
+    "schedule": timedelta(minutes=15),
+}
 
 # Identity verification (DESIGN §5; Regs §7062). Points needed per kind; delete/correct need the
 # "sensitive" level when the consumer's records hold a sensitive data-point type (Regs §7062(d)).

@@ -38,7 +38,10 @@ TRANSITION_FIELDS = frozenset(
 )
 
 # Called with request= inside the transaction after every transition into a closed status.
-ON_CLOSE_HOOKS = ("requests_app.verification_flow.request_closed_hook",)
+ON_CLOSE_HOOKS = (
+    "requests_app.verification_flow.request_closed_hook",
+    "requests_app.agents.agent_request_closed_hook",
+)
 
 
 def event_record(
@@ -87,6 +90,8 @@ def request_transition(
                 % {"current": Status(locked.status).label, "target": Status(to).label},
                 code="illegal_transition",
             )
+        if to in (S.APPROVED, S.FULFILLING):
+            _agent_release_check(locked)
         now = timezone.now()
         from_status = locked.status
         locked.status = to
@@ -114,3 +119,13 @@ def request_transition(
     if not isinstance(request, int):
         request.refresh_from_db()
     return locked
+
+
+def _agent_release_check(request: PrivacyRequest) -> None:
+    """An agent's request is carried out only after staff accept the document and, for a signed
+    permission, the consumer confirmed it directly (Regs §7063); see requests_app.agents."""
+    from .agents import agent_release_refusal  # the agents module builds on this one
+
+    refusal = agent_release_refusal(request)
+    if refusal:
+        raise RequestError(refusal, code="agent_not_released")

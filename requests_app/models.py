@@ -252,3 +252,58 @@ class ProcessorNotice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} notice to {self.recipient_id} for {self.request_id}"
+
+
+class AgentAuthorization(models.Model):
+    """An authorized agent's submission for a consumer (Regs §7063): who the agent is, the written
+    permission or power of attorney they uploaded (sanitised, encrypted in records.vault), and what the
+    consumer answered when we asked them directly. The consumer's claimed identity is the Submission."""
+
+    class DocumentType(models.TextChoices):
+        PERMISSION = "permission", _("Signed permission from the consumer")
+        POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney (Probate Code §§4121–4130)")
+
+    class Review(models.TextChoices):
+        PENDING = "pending", _("Not reviewed yet")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+
+    submission = models.OneToOneField(
+        Submission, on_delete=models.PROTECT, related_name="agent_authorization"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    agent_name = models.CharField(max_length=160)
+    agent_email = models.CharField(max_length=254, db_index=True, help_text=_("Normalised."))
+    agent_organisation = models.CharField(max_length=160, blank=True)
+    agent_is_entity = models.BooleanField(default=False)
+    agent_sos_number = models.CharField(
+        max_length=20, blank=True, help_text=_("California Secretary of State registration number.")
+    )
+    document_type = models.CharField(max_length=20, choices=DocumentType.choices)
+    document_storage_name = models.CharField(max_length=200, blank=True)
+    document_sha256 = models.CharField(max_length=64, blank=True)
+    document_content_type = models.CharField(max_length=40, blank=True)
+    document_display_name = models.CharField(max_length=100, blank=True)
+    document_size = models.PositiveIntegerField(default=0)
+    document_pages = models.PositiveSmallIntegerField(null=True, blank=True)
+    document_removed = models.JSONField(default=list, blank=True)
+    volume_flagged = models.BooleanField(
+        default=False, help_text=_("The agent filed more requests in a day than the warning threshold.")
+    )
+    matched_at = models.DateTimeField(null=True, blank=True)
+    match_outcome = models.CharField(max_length=12, blank=True)
+    confirmation_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmation_failures = models.PositiveSmallIntegerField(default=0)
+    consumer_answered_at = models.DateTimeField(null=True, blank=True)
+    consumer_confirmed = models.BooleanField(null=True, blank=True)
+    agent_may_receive = models.BooleanField(
+        null=True, blank=True, help_text=_("The consumer allowed the agent to receive the results.")
+    )
+    review = models.CharField(max_length=10, choices=Review.choices, default=Review.PENDING)
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Agent authorization #{self.pk}"

@@ -26,6 +26,7 @@ def sweep_stuck_requests() -> int:
     """Re-enqueue work whose message was lost (a broker restart, a killed worker): nothing is dropped."""
     cutoff = timezone.now() - timedelta(minutes=settings.STUCK_REQUEST_MINUTES)
     pending = Submission.objects.filter(acknowledged_at__isnull=True, created_at__lt=cutoff).exclude(email="")
+    pending = pending.filter(agent_authorization__isnull=True)  # agents' are the agent sweeper's
     ids = list(pending.values_list("pk", flat=True)[:500])
     for submission_id in ids:
         send_acknowledgement_task.delay(submission_id)
@@ -55,6 +56,7 @@ def verification_sweep() -> int:
         Submission.objects.filter(created_at__lt=cutoff, requests__status=Status.AWAITING_VERIFICATION)
         .exclude(verification__typed_code_sent_at__isnull=False)
         .exclude(email="")
+        .filter(agent_authorization__isnull=True)  # an agent's consumer is asked at the on-record address
         .values_list("pk", flat=True)
         .distinct()[:500]
     )
@@ -64,4 +66,4 @@ def verification_sweep() -> int:
 
 
 # Tasks of other areas live in their own modules; importing them here registers them with the worker.
-from . import tasks_optout, tasks_processors  # noqa: E402, F401
+from . import tasks_agents, tasks_optout, tasks_processors  # noqa: E402, F401

@@ -19,3 +19,23 @@ urlpatterns = [
     path("do-not-sell/opt-in/", views_optout.sale_opt_in, name="sale_opt_in"),
     path("processors/confirm/", views_processors.processor_confirm, name="processor_confirm"),
 ]
+
+# Authorized agents (requests_app/views_agents.py).
+from . import views_agents  # noqa: E402
+
+urlpatterns += [
+    path("requests/agent/", views_agents.agent_new, name="agent_new"),
+    path("requests/agent/submitted/", views_agents.agent_submitted, name="agent_submitted"),
+    path("requests/agent/status/", views_agents.agent_status_lookup, name="agent_status_lookup"),
+    path("requests/agent/status/code/", views_agents.agent_status_code, name="agent_status_code"),
+    path("requests/agent/status/view/", views_agents.agent_status_view, name="agent_status_view"),
+    path("requests/confirm/", views_agents.confirm_open, name="confirm_open"),
+    path("requests/confirm/new-code/", views_agents.confirm_resend, name="confirm_resend"),
+    path("requests/confirm/answer/", views_agents.confirm_answer, name="confirm_answer"),
+    path("requests/confirm/done/", views_agents.confirm_done, name="confirm_done"),
+    path(
+        "staff/agent-documents/<int:pk>/download/",
+        views_agents.agent_document_download,
+        name="agent_document_download",
+    ),
+]

@@ -44,11 +44,13 @@ def _over_limit(key: str, *, limit: int, seconds: int) -> bool:
     return count > limit
 
 
-def code_issue(*, scope: str, address: str | None = None) -> str:
+def code_issue(*, scope: str, address: str | None = None, ttl_minutes: int | None = None) -> str:
     """Create a fresh code for `scope`, retiring any earlier one, and return it for delivery.
 
     With `address` (where the code will go), refuses with VerificationError(code="rate_limited")
-    when that address or this scope had too many codes in the last hour.
+    when that address or this scope had too many codes in the last hour. `ttl_minutes` overrides
+    OTP_TTL_MINUTES for codes sent by e-mail that people act on days later (an agent's consumer
+    confirmation); the attempt limit still applies.
     """
     if address is not None and (
         _over_limit(
@@ -67,7 +69,7 @@ def code_issue(*, scope: str, address: str | None = None) -> str:
         OneTimeCode.objects.create(
             scope=scope,
             code_hash=_hash(scope, code),
-            expires_at=now + timedelta(minutes=settings.OTP_TTL_MINUTES),
+            expires_at=now + timedelta(minutes=ttl_minutes or settings.OTP_TTL_MINUTES),
         )
     return code
 
