@@ -52,7 +52,10 @@ end
 
 
 def sh(*args: str, **kw) -> subprocess.CompletedProcess:
-    return subprocess.run(args, check=True, capture_output=True, text=True, **kw)
+    done = subprocess.run(args, capture_output=True, text=True, **kw)
+    if done.returncode:
+        sys.exit(f"{' '.join(args)} failed:\n{done.stderr[-2000:]}")
+    return done
 
 
 def wrk(url: str, *, connections: int, duration: int, script: Path | None) -> dict:
@@ -89,8 +92,12 @@ def main() -> None:
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
         "CELERY_TASK_DEFAULT_QUEUE": "bench-intake",
+        "CACHE_URL": "rediscache://127.0.0.1:6379/2",
         "FERNET_KEYS": "jTgYd4JjrKq7b0lq1t1cY7yQJm0WbHk1t3nN6w0mB2Q=",
         "RAKUNEST_VAR_DIR": str(var),
+        "PROCESSOR_WEBHOOK_SECRET": "bench-webhook-secret",
+        "PROCESSOR_SUBJECT_HASH_KEY": "bench-subject-key",
+        "SUPPRESSION_HASH_KEY": "bench-suppression-key",
         "BENCH_ENDPOINTS": "true",
         "RATELIMIT_ENABLE": "false",
         "LOG_LEVEL": "WARNING",

@@ -132,6 +132,10 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "/staff/login/"
 SESSION_COOKIE_AGE = _parsed("SESSION_COOKIE_AGE", env.int, 60 * 60 * 8)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# With a shared cache (Redis) sessions live there: every intake POST writes one, and a database
+# transaction for it would halve intake throughput (bench/intake.py). Without one, the database.
+if env.str("CACHE_URL", default=""):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cache"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

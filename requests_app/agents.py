@@ -40,10 +40,9 @@ from verification.otp import code_check, code_issue
 from verification.scoring import Identity, matched_points
 from verification.uploads import SanitizedUpload, sanitize_upload
 
-from . import deadlines
 from .emails import email_send
 from .exceptions import RequestError
-from .lifecycle import event_record, request_transition
+from .lifecycle import event_record, request_transition, requests_open
 from .models import ACCESS_KINDS, AgentAuthorization, Channel, Kind, PrivacyRequest, Status, Submission
 from .services import RequesterDetails, ip_hash
 from .verification_flow import (
@@ -134,23 +133,14 @@ def agent_request_submit(
                 document_pages=document.pages,
                 document_removed=list(document.removed),
             )
-            requests = []
-            for kind in dict.fromkeys(kinds):
-                request = PrivacyRequest.objects.create(
-                    submission=submission,
-                    kind=kind,
-                    received_at=now,
-                    status_changed_at=now,
-                    ack_due=deadlines.ack_due(now),
-                    due_at=deadlines.response_due(now, kind),
-                )
-                event_record(
-                    request=request,
-                    name="requests.request.received",
-                    actor_label="agent",
-                    to_status=Status.RECEIVED,
-                    data={"channel": Channel.WEB, "agent": True, "document_type": document_type},
-                )
+            requests = requests_open(
+                submission=submission,
+                kinds=kinds,
+                first_status=lambda kind: Status.AWAITING_VERIFICATION,
+                actor_label="agent",
+                data={"channel": Channel.WEB, "agent": True, "document_type": document_type},
+            )
+            for request in requests:
                 event_record(
                     request=request,
                     name="agents.document.stored",
@@ -161,9 +151,6 @@ def agent_request_submit(
                         "removed": list(document.removed),
                         "sha256": stored.sha256,
                     },
-                )
-                requests.append(
-                    request_transition(request=request, to=Status.AWAITING_VERIFICATION, actor_label="agent")
                 )
             _volume_check(authorization=authorization, requests=requests, now=now)
             transaction.on_commit(lambda: agent_acknowledgement_task.delay(authorization.pk))

@@ -12,10 +12,9 @@ from django.utils import timezone
 
 from verification.otp import code_check, code_issue
 
-from . import deadlines
 from .emails import email_send
 from .fulfilment import fulfilment_enqueue
-from .lifecycle import event_record, request_transition
+from .lifecycle import event_record, requests_open
 from .models import Channel, Kind, PrivacyRequest, Status, Submission
 
 logger = logging.getLogger(__name__)
@@ -52,9 +51,8 @@ def privacy_request_submit(
     user_agent: str = "",
 ) -> list[PrivacyRequest]:
     """Record one submission with one request per kind, then acknowledge it after commit."""
-    from .tasks import send_acknowledgement_task
+    from .tasks import submission_received_task
 
-    now = timezone.now()
     with transaction.atomic():
         submission = Submission.objects.create(
             channel=channel,
@@ -63,33 +61,20 @@ def privacy_request_submit(
             user_agent=user_agent[:300],
             **requester.__dict__,
         )
-        requests = []
-        for kind in dict.fromkeys(kinds):  # de-duplicated, order kept
-            request = PrivacyRequest.objects.create(
-                submission=submission,
-                kind=kind,
-                received_at=now,
-                status_changed_at=now,
-                ack_due=deadlines.ack_due(now),
-                due_at=deadlines.response_due(now, kind),
-            )
-            event_record(
-                request=request,
-                name="requests.request.received",
-                actor_label="requester",
-                to_status=Status.RECEIVED,
-                data={"channel": channel},
-            )
-            # Opt-out needs no verification (Regs §7026(d)); everything else waits for it.
-            next_status = Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION
-            requests.append(request_transition(request=request, to=next_status))
-            if next_status == Status.FULFILLING:
+        # Opt-out needs no verification (Regs §7026(d)); everything else waits for it.
+        requests = requests_open(
+            submission=submission,
+            kinds=kinds,
+            first_status=lambda kind: (
+                Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION
+            ),
+            data={"channel": channel},
+        )
+        for request in requests:
+            if request.status == Status.FULFILLING:
                 fulfilment_enqueue(request=request)
-        transaction.on_commit(lambda: send_acknowledgement_task.delay(submission.pk))
-        if any(r.status == Status.AWAITING_VERIFICATION for r in requests):
-            from .tasks import send_verification_code_task
-
-            transaction.on_commit(lambda: send_verification_code_task.delay(submission.pk))
+        # One message for the acknowledgement and the first verification code (intake's hot path).
+        transaction.on_commit(lambda: submission_received_task.delay(submission.pk))
     logger.info("submission %s received with %d request(s)", submission.pk, len(requests))
     return requests
 

@@ -21,6 +21,18 @@ def send_acknowledgement_task(self, submission_id: int) -> None:
         raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
 
 
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def submission_received_task(self, submission_id: int) -> None:
+    """After intake: the acknowledgement, then the first verification code (each sent once)."""
+    from .verification_flow import verification_start
+
+    try:
+        services.acknowledgement_send(submission_id=submission_id)
+        verification_start(submission_id=submission_id)
+    except OSError as exc:
+        raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
+
+
 @shared_task
 def sweep_stuck_requests() -> int:
     """Re-enqueue work whose message was lost (a broker restart, a killed worker): nothing is dropped."""
