@@ -22,7 +22,12 @@ def at(y, m, d, h=10, minute=0):
 
 def _make(kind, received, status, closed=None, outcome="", reason=""):
     return PrivacyRequestFactory(
-        kind=kind, received_at=received, status=status, closed_at=closed, outcome=outcome, denial_reason=reason
+        kind=kind,
+        received_at=received,
+        status=status,
+        closed_at=closed,
+        outcome=outcome,
+        denial_reason=reason,
     )
 
 
@@ -81,7 +86,11 @@ def test_the_metrics_csv_has_one_row_per_kind_and_a_total(year_2025, viewer_clie
     response = viewer_client.get(reverse("staff:metrics_csv"), {"year": 2025})
     rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
     delete = next(r for r in rows if r["kind"] == "delete")
-    assert delete["received"] == "4" and delete["denied_exception"] == "2" and delete["denied_unverifiable"] == "1"
+    assert (
+        delete["received"] == "4"
+        and delete["denied_exception"] == "2"
+        and delete["denied_unverifiable"] == "1"
+    )
     assert delete["median_days_to_respond"] == "15.0"
     assert rows[-1]["kind"] == "all" and rows[-1]["received"] == "11"
 
@@ -96,7 +105,9 @@ def test_the_request_log_has_the_record_keeping_columns_and_no_personal_data(yea
     from .conftest import signed_in
 
     PrivacyRequestFactory(submission__email="maya.chen@example.com", submission__first_name="Maya")
-    response = signed_in(admin_user).get(reverse("staff:request_log_csv"), {"start": "2025-01-01", "end": "2025-12-31"})
+    response = signed_in(admin_user).get(
+        reverse("staff:request_log_csv"), {"start": "2025-01-01", "end": "2025-12-31"}
+    )
     content = b"".join(response.streaming_content).decode()
     rows = list(csv.DictReader(io.StringIO(content)))
     assert len(rows) == 11

@@ -29,7 +29,11 @@ def test_the_queue_shows_open_requests_soonest_due_first(analyst_client):
     later, sooner, overdue = _due_in(30), _due_in(3), _due_in(-2)
     PrivacyRequestFactory(status=Status.COMPLETED)
     assert _refs(analyst_client.get(QUEUE)) == [overdue.reference, sooner.reference, later.reference]
-    assert _refs(analyst_client.get(QUEUE, {"sort": "-due"})) == [later.reference, sooner.reference, overdue.reference]
+    assert _refs(analyst_client.get(QUEUE, {"sort": "-due"})) == [
+        later.reference,
+        sooner.reference,
+        overdue.reference,
+    ]
 
 
 def test_filters_narrow_the_queue(analyst, analyst_client):
@@ -122,7 +126,9 @@ def test_bulk_assign_sets_the_assignee_and_records_an_event_on_each(analyst, app
 
 def test_bulk_assign_needs_confirmation(analyst, analyst_client):
     chosen = PrivacyRequestFactory.create_batch(2)
-    analyst_client.post(reverse("staff:bulk_assign"), {"references": [r.reference for r in chosen], "assignee": analyst.pk})
+    analyst_client.post(
+        reverse("staff:bulk_assign"), {"references": [r.reference for r in chosen], "assignee": analyst.pk}
+    )
     assert not RequestEvent.objects.filter(name="requests.request.assigned").exists()
 
 

@@ -60,7 +60,10 @@ def test_a_second_run_the_same_day_sends_nothing_and_the_next_day_sends_again(
         send_deadline_reminders_task.delay()
         send_deadline_reminders_task.delay()
     assert len(outbox) == 1
-    with time_machine.travel(NOW + timedelta(days=1), tick=False), django_capture_on_commit_callbacks(execute=True):
+    with (
+        time_machine.travel(NOW + timedelta(days=1), tick=False),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
         reminders_send()
     assert len(outbox) == 2
     assert ReminderSent.objects.count() == 2
