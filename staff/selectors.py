@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from requests_app.models import CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
+from requests_app.models import CLOSED_STATUSES, Channel, Kind, PrivacyRequest, RequestEvent, Status
 
 from .models import Appeal, VerificationLowering
 from .permissions import Role
@@ -93,7 +93,18 @@ def queue_page(*, filters: QueueFilters, user, today: date) -> tuple[list[Privac
     if len(rows) > filters.page_size:
         rows = rows[: filters.page_size]
         cursor = f"{rows[-1].effective.isoformat()}.{rows[-1].pk}"
+    # get_FOO_display() rebuilds a dict of the choices on every call: label the page's rows once here.
+    kinds, statuses = _labels(Kind.choices), _labels(Status.choices)
+    channels = _labels(Channel.choices)
+    for row in rows:
+        row.kind_label = kinds.get(row.kind, row.kind)
+        row.status_label = statuses.get(row.status, row.status)
+        row.channel_label = channels.get(row.submission.channel, row.submission.channel)
     return rows, cursor
+
+
+def _labels(choices) -> dict[str, str]:
+    return {value: str(label) for value, label in choices}
 
 
 def status_counts() -> dict[str, int]:

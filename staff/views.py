@@ -143,6 +143,7 @@ def queue(request):
             "next_url": next_url,
             "first_url": f"?{params.urlencode()}" if filters.after else None,
             "assignees": assignees,
+            "detail_base": reverse("staff:requests"),
             "can": _can(request.user),
         },
     )

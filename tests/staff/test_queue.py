@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from requests_app.models import Channel, Kind, RequestEvent, Status
-from staff.templatetags.staff_tags import due_badge
+from staff.templatetags.staff_tags import badge_parts as due_badge
 from tests.factories import PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -106,7 +106,7 @@ def test_the_query_count_does_not_grow_with_the_page_size(analyst, analyst_clien
         assert len(response.context["rows"]) == size
         counts[size] = len(queries)
     assert counts[25] == counts[100]
-    assert counts[25] <= 8
+    assert 3 <= counts[25] <= 8, counts
 
 
 def test_bulk_assign_sets_the_assignee_and_records_an_event_on_each(analyst, approver, analyst_client):
