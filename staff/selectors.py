@@ -114,7 +114,7 @@ def status_counts() -> dict[str, int]:
     open_counts = (
         PrivacyRequest.objects.filter(~Q(status__in=["completed", "denied", "withdrawn", "unverifiable"]))
         .values_list("status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # COUNT(*), not COUNT(id): an index-only scan of staff_open_status
         .order_by()
     )
     counts.update(dict(open_counts))
