@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "records",
     "verification",
     "requests_app",
+    "staff",
 ]
 
 MIDDLEWARE = [
@@ -343,6 +345,24 @@ CELERY_BEAT_SCHEDULE.update(
         "deletion-sweep": {
             "task": "requests_app.tasks_deletion.deletion_sweep_task",
             "schedule": timedelta(minutes=5),
+        },
+    }
+)
+# Staff (/staff/): sign out after this much inactivity, within SESSION_COOKIE_AGE's hard limit.
+STAFF_IDLE_MINUTES = _parsed("STAFF_IDLE_MINUTES", env.int, 30)
+STAFF_QUEUE_PAGE_SIZES = (25, 50, 100)
+RECORDS_RETENTION_MONTHS = _parsed("RECORDS_RETENTION_MONTHS", env.int, 24)  # Regs §7101(a)
+APPEAL_WINDOW_DAYS = 45
+APPEAL_RESPONSE_DAYS = 60  # Va. Code §59.1-577(C); Colo. §6-1-1306(3); Conn. §42-518(d)
+CELERY_BEAT_SCHEDULE.update(
+    {
+        "staff-deadline-reminders": {
+            "task": "staff.tasks.send_deadline_reminders_task",
+            "schedule": crontab(hour=7, minute=0),
+        },
+        "staff-purge-expired-records": {
+            "task": "staff.tasks.purge_expired_records_task",
+            "schedule": crontab(hour=3, minute=30),
         },
     }
 )

@@ -5,6 +5,8 @@ from django.urls import include, path
 urlpatterns = [
     path("", include("requests_app.urls")),
     path("admin/", admin.site.urls),
+    path("staff/", include("staff.urls")),
+    path("", include("staff.urls_public")),
 ]
 
 if settings.BENCH_ENDPOINTS:

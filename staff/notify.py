@@ -1,0 +1,87 @@
+"""E-mails to the requester about staff decisions, rendered from the audit event that records them.
+
+A task passes only the event's id; sending is idempotent (a "staff.requester.notified" event marks it).
+"""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from requests_app import deadlines
+from requests_app.emails import email_send
+from requests_app.lifecycle import event_record
+from requests_app.models import RequestEvent
+
+from .models import Appeal, DenialReasonTemplate
+
+TEMPLATES = {
+    "requests.request.denied": "staff_denial",
+    "requests.request.unverifiable": "staff_denial",
+    "requests.request.extended": "staff_extension",
+    "staff.request.info_requested": "staff_info_request",
+    "requests.appeal.submitted": "appeal_received",
+    "requests.appeal.decided": "appeal_decision",
+}
+
+# Where a requester can complain after an appeal (Va. Code §59.1-577(C); Colo. §6-1-1306(3)(e);
+# Conn. §42-518(d)); California has no appeal duty, but its Attorney General takes complaints.
+ATTORNEYS_GENERAL = [
+    ("California", "Office of the Attorney General, Privacy Unit", "https://oag.ca.gov/privacy"),
+    (
+        "Virginia",
+        "Office of the Attorney General, Consumer Protection Section",
+        "https://www.oag.state.va.us/consumer-protection",
+    ),
+    ("Colorado", "Colorado Attorney General, Consumer Protection", "https://coag.gov/file-complaint/"),
+    (
+        "Connecticut",
+        "Office of the Attorney General",
+        "https://portal.ct.gov/ag/sections/privacy/the-connecticut-data-privacy-act",
+    ),
+]
+
+
+def requester_notify(*, event_id: int) -> bool:
+    """Send the e-mail an event calls for, once. True when this call sent it."""
+    with transaction.atomic():
+        event = (
+            RequestEvent.objects.select_related("request__submission")
+            .select_for_update(of=("self",))
+            .get(pk=event_id)
+        )
+        template = TEMPLATES.get(event.name)
+        request = event.request
+        to = request.submission.email
+        if template is None or not to:
+            return False
+        if RequestEvent.objects.filter(
+            request=request, name="staff.requester.notified", data__event=event_id
+        ).exists():
+            return False
+        context = {"privacy_request": request, "event": event, "text": event.reason}
+        context.update(_extra_context(event))
+        email_send(template=template, to=to, context=context)
+        event_record(
+            request=request, name="staff.requester.notified", data={"event": event_id, "template": template}
+        )
+    return True
+
+
+def _extra_context(event: RequestEvent) -> dict:
+    request = event.request
+    status_url = settings.SITE_URL + reverse("requests_app:status_lookup")
+    if template := DenialReasonTemplate.objects.filter(code=event.data.get("template", "")).first():
+        closed = deadlines.local_date(request.closed_at or event.created_at)
+        return {
+            "reason": template,
+            "offer_opt_out": template.offer_opt_out and request.kind != "opt_out",
+            "opt_out_url": settings.SITE_URL + reverse("requests_app:do_not_sell"),
+            "status_url": status_url,
+            "appeal_by": closed + timedelta(days=settings.APPEAL_WINDOW_DAYS),
+        }
+    if event.name.startswith("requests.appeal."):
+        appeal = Appeal.objects.filter(request=request).first()
+        return {"appeal": appeal, "attorneys_general": ATTORNEYS_GENERAL, "status_url": status_url}
+    return {"status_url": status_url}

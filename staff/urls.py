@@ -1,0 +1,20 @@
+from django.urls import path
+
+from . import views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("login/", views.StaffLoginView.as_view(), name="login"),
+    path("logout/", views.StaffLogoutView.as_view(), name="logout"),
+    path("", views.queue, name="queue"),
+    path("requests/", views.queue, name="requests"),
+    path("requests/bulk-assign/", views.bulk_assign, name="bulk_assign"),
+    path("requests/<str:reference>/", views.request_detail, name="request_detail"),
+    path("requests/<str:reference>/appeal/decide/", views.appeal_decide, name="appeal_decide"),
+    path("requests/<str:reference>/<slug:action>/", views.request_action, name="request_action"),
+    path("appeals/", views.appeal_queue, name="appeals"),
+    path("metrics/", views.metrics_page, name="metrics"),
+    path("metrics.csv", views.metrics_csv, name="metrics_csv"),
+    path("request-log.csv", views.request_log_csv, name="request_log_csv"),
+]
