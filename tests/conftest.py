@@ -58,3 +58,13 @@ def webhook_server():
     yield state
     httpd.shutdown()
     httpd.server_close()
+
+
+@pytest.fixture
+def data_map(db):
+    """The policy's data map. A migration loads it, but transactional tests flush it away: load it again."""
+    from django.apps import apps
+
+    from records.datamap import load_data_map
+
+    load_data_map(apps)
