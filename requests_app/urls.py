@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_processors
+from . import views, views_deletion, views_processors
 
 app_name = "requests_app"
 
@@ -13,4 +13,8 @@ urlpatterns = [
     path("requests/status/view/", views.status_view, name="status_view"),
     path("do-not-sell/", views.do_not_sell, name="do_not_sell"),
     path("processors/confirm/", views_processors.processor_confirm, name="processor_confirm"),
+    path("requests/delete/confirm/", views_deletion.deletion_confirm, name="deletion_confirm"),
+    path("requests/delete/scheduled/", views_deletion.deletion_scheduled, name="deletion_scheduled"),
+    path("requests/delete/cancel/", views_deletion.deletion_cancel, name="deletion_cancel"),
+    path("requests/delete/resend/", views_deletion.deletion_resend, name="deletion_resend"),
 ]
