@@ -12,6 +12,7 @@ from .models import PrivacyRequest, Status
 FULFILMENT_TASKS: dict[str, str] = {
     # kind -> dotted task name, e.g. "access_specific": "requests_app.tasks.fulfil_access_task"
     "delete": "requests_app.tasks_deletion.deletion_start_task",
+    "correct": "requests_app.tasks_correction.correction_start_task",
 }
 
 

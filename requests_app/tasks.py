@@ -35,4 +35,4 @@ def sweep_stuck_requests() -> int:
 
 
 # Tasks of other areas live in their own modules; importing them here registers them with the worker.
-from . import tasks_deletion, tasks_processors  # noqa: E402, F401
+from . import tasks_correction, tasks_deletion, tasks_processors  # noqa: E402, F401

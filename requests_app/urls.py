@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_deletion, views_processors
+from . import views, views_correction, views_deletion, views_processors
 
 app_name = "requests_app"
 
@@ -17,4 +17,21 @@ urlpatterns = [
     path("requests/delete/scheduled/", views_deletion.deletion_scheduled, name="deletion_scheduled"),
     path("requests/delete/cancel/", views_deletion.deletion_cancel, name="deletion_cancel"),
     path("requests/delete/resend/", views_deletion.deletion_resend, name="deletion_resend"),
+    path("requests/correct/<str:reference>/", views_correction.correction_details, name="correction_details"),
+    path(
+        "requests/correct/<str:reference>/contact/",
+        views_correction.correction_contact,
+        name="correction_contact",
+    ),
+    path(
+        "requests/correct/<str:reference>/statement/",
+        views_correction.correction_statement,
+        name="correction_statement",
+    ),
+    path("staff/corrections/<str:reference>/", views_correction.staff_correction, name="staff_correction"),
+    path(
+        "staff/corrections/<str:reference>/documents/<int:document_id>/",
+        views_correction.staff_correction_document,
+        name="staff_correction_document",
+    ),
 ]

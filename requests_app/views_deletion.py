@@ -44,7 +44,7 @@ def _delete_request_or_404(request, reference: str) -> PrivacyRequest:
 
 @require_http_methods(["GET", "POST"])
 def deletion_confirm(request):
-    form = DeletionConfirmForm(request.POST or None)
+    form = DeletionConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if _limited(request, "deletion-confirm", "20/15m"):
             form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
