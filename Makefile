@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rakunest
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: install run test test-fast lint bench-intake clean
+.PHONY: install run test test-fast lint bench-intake bench-erase clean
 
 install: $(INSTALLED)
 
@@ -40,6 +40,10 @@ lint: install
 bench-intake: install
 	scripts/ensure-services.sh
 	$(BIN)/python bench/intake.py
+
+bench-erase: install
+	scripts/ensure-services.sh
+	DATABASE_URL=$${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/rk_bench_erase} $(BIN)/python bench/erase.py
 
 clean:
 	rm -rf var

@@ -203,3 +203,69 @@ class SaleOptIn(models.Model):
 
     def __str__(self) -> str:
         return f"Sale opt-in #{self.pk}"
+
+
+class RetentionHold(models.Model):
+    """A reason to keep a consumer's data despite a deletion request (CCPA §1798.105(d); policy §7).
+
+    Set by privacy staff (admin) for one system or, without a system, for everything held.
+    """
+
+    class Reason(models.TextChoices):
+        FEES_OWED = "fees_owed", _("Fees are still owed under your membership")
+        OPEN_DISPUTE = "open_dispute", _("An open dispute or claim needs these records")
+        LEGAL_HOLD = "legal_hold", _("A legal hold requires us to preserve these records")
+        SECURITY = "security", _("Security logs are kept for a limited time to protect our facilities")
+        LEGAL_OBLIGATION = "legal_obligation", _("The law requires us to keep these records")
+
+    consumer = models.ForeignKey(Consumer, on_delete=models.CASCADE, related_name="retention_holds")
+    system = models.ForeignKey(
+        System, on_delete=models.PROTECT, null=True, blank=True, related_name="retention_holds"
+    )
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    note = models.TextField(blank=True, help_text=_("For staff only; never shown to the consumer."))
+    created_at = models.DateTimeField(default=timezone.now)
+    released_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.get_reason_display()} ({self.system or 'all systems'})"
+
+
+class SuppressionEntry(models.Model):
+    """A keyed hash of one identifier of an erased consumer, so that re-imported data is caught.
+
+    Confidential: holds no identifier, no link to the consumer or the request; only the HMAC under
+    SUPPRESSION_HASH_KEY (records/suppression.py), which is never shared.
+    """
+
+    class Kind(models.TextChoices):
+        EMAIL = "email", _("E-mail")
+        PHONE = "phone", _("Phone")
+        MEMBER_NUMBER = "member_number", _("Member number")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    digest = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "digest"], name="suppression_kind_digest")]
+        verbose_name_plural = "suppression entries"
+
+    def __str__(self) -> str:
+        return f"Suppressed {self.kind}"
+
+
+class ConsumerStatement(models.Model):
+    """A consumer's own statement added to their record after a denied health-information correction.
+
+    Regs §7023(f)(3) and Civ. Code §56.16: at most 250 words, kept with the record and disclosed with it.
+    """
+
+    consumer = models.ForeignKey(Consumer, on_delete=models.CASCADE, related_name="statements")
+    system = models.ForeignKey(System, on_delete=models.PROTECT, related_name="statements")
+    text = models.TextField()
+    request_reference = models.CharField(max_length=20)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"Statement on {self.system} by consumer #{self.consumer_id}"

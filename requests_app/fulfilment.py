@@ -16,6 +16,8 @@ FULFILMENT_TASKS: dict[str, str] = {
     "shine_the_light": "requests_app.tasks_optout.fulfil_shine_the_light_task",
     "unsubscribe": "requests_app.tasks_optout.fulfil_unsubscribe_task",
     "close_account": "requests_app.tasks_optout.fulfil_close_account_task",
+    "delete": "requests_app.tasks_deletion.deletion_start_task",
+    "correct": "requests_app.tasks_correction.correction_start_task",
 }
 
 

@@ -27,7 +27,8 @@ TRANSITIONS: dict[str, frozenset[str]] = {
     ),
     S.IN_REVIEW: frozenset({S.AWAITING_VERIFICATION, S.APPROVED, S.DENIED, S.UNVERIFIABLE, S.WITHDRAWN}),
     S.APPROVED: frozenset({S.FULFILLING, S.WITHDRAWN}),
-    S.FULFILLING: frozenset({S.COMPLETED, S.DENIED}),
+    # Withdrawn: a requester cancels a confirmed deletion within its cancel window (Regs §7022(d)).
+    S.FULFILLING: frozenset({S.COMPLETED, S.DENIED, S.WITHDRAWN}),
     S.COMPLETED: frozenset(),
     S.DENIED: frozenset(),
     S.WITHDRAWN: frozenset(),

@@ -307,3 +307,105 @@ class AgentAuthorization(models.Model):
 
     def __str__(self) -> str:
         return f"Agent authorization #{self.pk}"
+
+
+class DeletionCase(models.Model):
+    """The two-step deletion of one request (Regs §7022(d)): confirmation, cancel window, erasure, response.
+
+    `plan` and `outcome` hold system names, actions, reasons and counts, never values.
+    """
+
+    class State(models.TextChoices):
+        AWAITING_CONFIRMATION = "awaiting_confirmation", _("Waiting for the requester to confirm")
+        SCHEDULED = "scheduled", _("Confirmed; can be cancelled until it runs")
+        ERASED = "erased", _("Erased")
+        CANCELLED = "cancelled", _("Cancelled by the requester")
+        EXPIRED = "expired", _("Not confirmed in time")
+
+    request = models.OneToOneField(PrivacyRequest, on_delete=models.PROTECT, related_name="deletion_case")
+    state = models.CharField(
+        max_length=24, choices=State.choices, default=State.AWAITING_CONFIRMATION, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    code_sent_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    erase_after = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    erased_at = models.DateTimeField(null=True, blank=True)
+    response_sent_at = models.DateTimeField(null=True, blank=True)
+    plan = models.JSONField(default=list, blank=True)
+    outcome = models.JSONField(default=dict, blank=True)
+
+    def __str__(self) -> str:
+        return f"Deletion for {self.request_id} ({self.state})"
+
+
+class CorrectionCase(models.Model):
+    """What a requester asked us to correct (Regs §7023), and the staff decision on it."""
+
+    class State(models.TextChoices):
+        AWAITING_DETAILS = "awaiting_details", _("Waiting for the requester to say what is wrong")
+        SUBMITTED = "submitted", _("Waiting for our decision")
+        APPROVED = "approved", _("Corrected")
+        DENIED = "denied", _("Denied")
+
+    request = models.OneToOneField(PrivacyRequest, on_delete=models.PROTECT, related_name="correction_case")
+    state = models.CharField(
+        max_length=20, choices=State.choices, default=State.AWAITING_DETAILS, db_index=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    invited_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    explanation = models.TextField(blank=True)
+    # Correcting a contact point that verification relies on needs confirmation at the old one.
+    contact_change = models.BooleanField(default=False)
+    contact_confirmed_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    notes = models.TextField(blank=True)
+    basis = models.TextField(blank=True)
+    health_statement_allowed = models.BooleanField(default=False)
+    health_statement_added_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Correction for {self.request_id} ({self.state})"
+
+
+class CorrectionItem(models.Model):
+    """One value the requester says is wrong, with the value they say is right.
+
+    `corrected_value` is blanked once the decision is carried out (the records then hold it, or it was
+    refused); the audit keeps the system and type names only.
+    """
+
+    case = models.ForeignKey(CorrectionCase, on_delete=models.CASCADE, related_name="items")
+    # DO_NOTHING without a constraint: erasure deletes data points in bulk and must stay a fast delete.
+    data_point = models.ForeignKey(
+        "records.DataPoint", on_delete=models.DO_NOTHING, db_constraint=False, null=True, related_name="+"
+    )
+    system = models.ForeignKey("records.System", on_delete=models.PROTECT, related_name="+")
+    point_type = models.ForeignKey("records.DataPointType", on_delete=models.PROTECT, related_name="+")
+    corrected_value = models.TextField(blank=True)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.point_type_id} in {self.system_id}"
+
+
+class CorrectionDocument(models.Model):
+    """A document the requester sent in support of a correction: sanitised, encrypted in the vault, and
+    deleted once the decision is made (Regs §7023(d)(2): used only for the correction)."""
+
+    case = models.ForeignKey(CorrectionCase, on_delete=models.CASCADE, related_name="documents")
+    storage_name = models.CharField(max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField()
+    content_type = models.CharField(max_length=40)
+    display_name = models.CharField(max_length=120)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.display_name

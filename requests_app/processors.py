@@ -120,6 +120,17 @@ def recipients_for_systems(*, systems: Iterable[System]) -> list[Recipient]:
     )
 
 
+def _categories_held(recipient: Recipient, consumer_id: int | None) -> list[str]:
+    """The categories this recipient receives of which we hold something about the consumer."""
+    if consumer_id is None:
+        return []
+    return sorted(
+        recipient.categories.filter(systems__data_points__consumer_id=consumer_id)
+        .values_list("code", flat=True)
+        .distinct()
+    )
+
+
 def processor_notices_create(
     *,
     request: PrivacyRequest,
@@ -147,7 +158,11 @@ def processor_notices_create(
                 defaults={
                     "method": recipient.notify_by,
                     "subject": subject,
-                    "details": (details or {}).get(recipient.code, {}),
+                    "details": {
+                        # computed now: after an erasure there is nothing left to compute them from
+                        "categories": _categories_held(recipient, request.consumer_id),
+                        **(details or {}).get(recipient.code, {}),
+                    },
                 },
             )
             if is_new:
@@ -168,11 +183,7 @@ def processor_notices_create(
 
 def notice_payload(notice: ProcessorNotice, *, reminder: int = 0) -> dict:
     recipient = notice.recipient
-    categories = sorted(
-        recipient.categories.filter(systems__data_points__consumer_id=notice.request.consumer_id)
-        .values_list("code", flat=True)
-        .distinct()
-    )
+    categories = notice.details.get("categories", [])
     payload = {
         "type": f"privacy.{notice.action}",
         "notice_id": str(notice.public_id),
@@ -185,8 +196,8 @@ def notice_payload(notice: ProcessorNotice, *, reminder: int = 0) -> dict:
         "reminder": reminder,
         "issued_at": notice.created_at.isoformat(),
     }
-    if notice.details:
-        payload["changes"] = notice.details.get("changes", [])
+    if notice.details.get("changes"):
+        payload["changes"] = notice.details["changes"]
     return payload
 
 

@@ -18,6 +18,11 @@ PUBLIC_EVENTS = {
     "requests.request.withdrawn": "The request was withdrawn.",
     "requests.request.unverifiable": "We could not verify your identity, so the request is closed.",
     "requests.request.extended": "We need more time and extended the deadline; we e-mailed you why.",
+    "requests.deletion.confirmation_sent": "We e-mailed you a code to confirm the deletion.",
+    "requests.deletion.confirmed": "You confirmed the deletion; it can still be cancelled for a while.",
+    "requests.deletion.response_sent": "We e-mailed you what we deleted and what we had to keep.",
+    "requests.correction.submitted": "You told us what to correct; our privacy team is reviewing it.",
+    "requests.correction.decided": "We decided on your correction and e-mailed you the result.",
 }
 
 

@@ -78,4 +78,4 @@ def verification_sweep() -> int:
 
 
 # Tasks of other areas live in their own modules; importing them here registers them with the worker.
-from . import tasks_agents, tasks_optout, tasks_processors  # noqa: E402, F401
+from . import tasks_agents, tasks_correction, tasks_deletion, tasks_optout, tasks_processors  # noqa: E402, F401

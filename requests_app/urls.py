@@ -1,6 +1,13 @@
 from django.urls import path
 
-from . import views, views_optout, views_processors, views_verification
+from . import (
+    views,
+    views_correction,
+    views_deletion,
+    views_optout,
+    views_processors,
+    views_verification,
+)
 
 app_name = "requests_app"
 
@@ -18,6 +25,27 @@ urlpatterns = [
     path("do-not-sell/done/", views_optout.do_not_sell_done, name="do_not_sell_done"),
     path("do-not-sell/opt-in/", views_optout.sale_opt_in, name="sale_opt_in"),
     path("processors/confirm/", views_processors.processor_confirm, name="processor_confirm"),
+    path("requests/delete/confirm/", views_deletion.deletion_confirm, name="deletion_confirm"),
+    path("requests/delete/scheduled/", views_deletion.deletion_scheduled, name="deletion_scheduled"),
+    path("requests/delete/cancel/", views_deletion.deletion_cancel, name="deletion_cancel"),
+    path("requests/delete/resend/", views_deletion.deletion_resend, name="deletion_resend"),
+    path("requests/correct/<str:reference>/", views_correction.correction_details, name="correction_details"),
+    path(
+        "requests/correct/<str:reference>/contact/",
+        views_correction.correction_contact,
+        name="correction_contact",
+    ),
+    path(
+        "requests/correct/<str:reference>/statement/",
+        views_correction.correction_statement,
+        name="correction_statement",
+    ),
+    path("staff/corrections/<str:reference>/", views_correction.staff_correction, name="staff_correction"),
+    path(
+        "staff/corrections/<str:reference>/documents/<int:document_id>/",
+        views_correction.staff_correction_document,
+        name="staff_correction_document",
+    ),
 ]
 
 # Authorized agents (requests_app/views_agents.py).

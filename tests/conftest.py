@@ -77,3 +77,13 @@ def _data_map_in_transactional_tests(request):
 
         request.getfixturevalue("transactional_db")
         load_data_map(apps)
+
+
+@pytest.fixture
+def data_map(db):
+    """The policy's data map. A migration loads it, but transactional tests flush it away: load it again."""
+    from django.apps import apps
+
+    from records.datamap import load_data_map
+
+    load_data_map(apps)

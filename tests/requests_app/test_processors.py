@@ -20,7 +20,7 @@ from requests_app.processors import (
 )
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_map")]
 
 
 @pytest.fixture

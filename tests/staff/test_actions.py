@@ -213,7 +213,10 @@ def test_rerunning_fulfilment_enqueues_the_kinds_task_again(
     ).exists()
 
 
-def test_a_rerun_of_a_kind_without_a_task_says_so(approver_client):
+def test_a_rerun_of_a_kind_without_a_task_says_so(approver_client, monkeypatch):
+    from requests_app.fulfilment import FULFILMENT_TASKS
+
+    monkeypatch.delitem(FULFILMENT_TASKS, Kind.CORRECT)
     privacy_request = PrivacyRequestFactory(status=Status.FULFILLING, kind=Kind.CORRECT)
     response = _post(approver_client, privacy_request, "rerun", {})
     assert "No fulfilment task is registered" in response.content.decode()

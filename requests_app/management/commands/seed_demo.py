@@ -14,6 +14,7 @@ from faker import Faker
 from tqdm import tqdm
 
 from records.models import Consumer, DataPoint, DataPointType, Source, System
+from records.suppression import suppression_check
 from verification.normalize import normalize_email, normalize_name, normalize_phone, normalize_street
 
 DEMO_PERSONS = [
@@ -230,7 +231,10 @@ class Command(BaseCommand):
         parser.add_argument("--no-progress", action="store_true")
 
     def handle(self, *args, **opts) -> None:
-        if opts["if_empty"] and Consumer.objects.filter(member_number="RN00000001").exists():
+        if (
+            opts["if_empty"]
+            and Consumer.objects.filter(member_number__in=[p["member_number"] for p in DEMO_PERSONS]).exists()
+        ):
             self.stdout.write("Demo data already present; nothing to do.")
             return
         rng = random.Random(opts["seed"])
@@ -250,6 +254,10 @@ class Command(BaseCommand):
             if Consumer.objects.filter(member_number=person["member_number"]).exists():
                 continue
             consumer = _consumer(person)
+            if suppression_check(
+                email=consumer.email, phone=consumer.phone, member_number=consumer.member_number
+            ):
+                continue  # erased at their request: never re-created
             consumer.save()
             DataPoint.objects.bulk_create(maker.rich(consumer) if person["rich"] else maker.basic(consumer))
             created += 1

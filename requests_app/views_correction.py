@@ -1,0 +1,180 @@
+"""Correction pages: the requester's (behind the status page's fresh code) and a minimal staff page."""
+
+from django.contrib.admin.views.decorators import staff_member_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from records.vault import vault_get
+
+from . import correction
+from .exceptions import RequestError
+from .forms import CodeForm
+from .forms_correction import CorrectionDecisionForm, CorrectionForm, StatementForm
+from .lifecycle import event_record
+from .models import CorrectionCase, Kind, PrivacyRequest
+from .views import _limited
+from .views_deletion import _accessible_ids
+
+
+def _correct_request_or_404(request, reference: str) -> PrivacyRequest:
+    found = (
+        PrivacyRequest.objects.select_related("correction_case", "consumer")
+        .filter(reference=reference.upper(), kind=Kind.CORRECT, pk__in=_accessible_ids(request))
+        .first()
+    )
+    if found is None or not hasattr(found, "correction_case"):
+        raise Http404
+    return found
+
+
+@require_http_methods(["GET", "POST"])
+def correction_details(request, reference: str):
+    privacy_request = _correct_request_or_404(request, reference)
+    case = privacy_request.correction_case
+    if case.state != CorrectionCase.State.AWAITING_DETAILS:
+        return render(
+            request, "requests_app/correction/state.html", {"privacy_request": privacy_request, "case": case}
+        )
+    points = correction.correctable_points(request=privacy_request)
+    bound = request.method == "POST"
+    form = CorrectionForm(request.POST if bound else None, request.FILES if bound else None, points=points)
+    if request.method == "POST" and form.is_valid():
+        document = form.cleaned_data["document"]
+        try:
+            case = correction.correction_submit(
+                request=privacy_request,
+                items=form.cleaned_data["items"],
+                explanation=form.cleaned_data["explanation"],
+                documents=[document] if document else [],
+            )
+        except RequestError as exc:
+            form.add_error(None, exc.message)
+        else:
+            if case.contact_change:
+                return redirect("requests_app:correction_contact", reference=privacy_request.reference)
+            return render(
+                request,
+                "requests_app/correction/state.html",
+                {"privacy_request": privacy_request, "case": case},
+            )
+    return render(
+        request,
+        "requests_app/correction/details.html",
+        {"privacy_request": privacy_request, "form": form, "max_documents": 1},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def correction_contact(request, reference: str):
+    privacy_request = _correct_request_or_404(request, reference)
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if _limited(request, "correction-contact", "20/15m"):
+            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+        elif form.is_valid():
+            if correction.correction_contact_confirm(request=privacy_request, code=form.cleaned_data["code"]):
+                privacy_request.correction_case.refresh_from_db()
+                return render(
+                    request,
+                    "requests_app/correction/state.html",
+                    {"privacy_request": privacy_request, "case": privacy_request.correction_case},
+                )
+            form.add_error("code", _("That code is not right, has expired or was used."))
+    return render(
+        request, "requests_app/correction/contact.html", {"privacy_request": privacy_request, "form": form}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def correction_statement(request, reference: str):
+    privacy_request = _correct_request_or_404(request, reference)
+    case = privacy_request.correction_case
+    if not case.health_statement_allowed or case.health_statement_added_at:
+        raise Http404
+    form = StatementForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction.correction_statement_add(request=privacy_request, text=form.cleaned_data["text"])
+        except RequestError as exc:
+            form.add_error("text", exc.message)
+        else:
+            case.refresh_from_db()
+            return render(
+                request,
+                "requests_app/correction/state.html",
+                {"privacy_request": privacy_request, "case": case},
+            )
+    return render(
+        request,
+        "requests_app/correction/statement.html",
+        {"privacy_request": privacy_request, "form": form, "max_words": correction.MAX_STATEMENT_WORDS},
+    )
+
+
+# --- Staff ------------------------------------------------------------------------------------------
+
+
+def _staff_case_or_404(reference: str) -> CorrectionCase:
+    case = (
+        CorrectionCase.objects.select_related("request__consumer", "request__submission")
+        .filter(request__reference=reference.upper(), request__kind=Kind.CORRECT)
+        .first()
+    )
+    if case is None:
+        raise Http404
+    return case
+
+
+@staff_member_required
+@require_http_methods(["GET", "POST"])
+def staff_correction(request, reference: str):
+    case = _staff_case_or_404(reference)
+    form = CorrectionDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            correction.correction_decide(
+                request=case.request,
+                actor=request.user,
+                approve=form.cleaned_data["decision"] == "approve",
+                notes=form.cleaned_data["notes"],
+                basis=form.cleaned_data["basis"],
+            )
+        except RequestError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("requests_app:staff_correction", reference=case.request.reference)
+    items = case.items.select_related("system", "point_type", "data_point")
+    return render(
+        request,
+        "requests_app/correction/staff.html",
+        {"case": case, "items": items, "documents": case.documents.all(), "form": form},
+    )
+
+
+@staff_member_required
+def staff_correction_document(request, reference: str, document_id: int):
+    case = _staff_case_or_404(reference)
+    document = case.documents.filter(pk=document_id, deleted_at__isnull=True).first()
+    if document is None:
+        raise Http404
+    content = vault_get(document.storage_name, sha256=document.sha256)
+    event_record(
+        request=case.request,
+        name="requests.correction.document_viewed",
+        actor=request.user,
+        data={"document": document.pk},
+    )
+    response = HttpResponse(content, content_type=document.content_type)
+    response["Content-Disposition"] = (
+        f'attachment; filename="correction-document-{document.pk}{_ext(document)}"'
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _ext(document) -> str:
+    return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+        document.content_type, ""
+    )

@@ -1,0 +1,111 @@
+"""The requester's side of a deletion: confirm with the e-mailed code, see when it runs, cancel."""
+
+from django.conf import settings
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from . import deletion
+from .forms_deletion import DeletionActionForm, DeletionConfirmForm
+from .models import DeletionCase, Kind, PrivacyRequest
+from .views import STATUS_ACCESS_KEY, _limited
+
+DELETION_ACCESS_KEY = "deletion_access"
+
+
+def _accessible_ids(request) -> set[int]:
+    """Requests this browser may act on: the submission opened on the status page (a fresh code) or the
+    deletion just confirmed (a fresh code too). Both expire after STATUS_ACCESS_MINUTES."""
+    now = timezone.now().timestamp()
+    ids: set[int] = set()
+    status = request.session.get(STATUS_ACCESS_KEY)
+    if status and status["until"] >= now:
+        ids |= set(
+            PrivacyRequest.objects.filter(submission__requests=status["id"]).values_list("pk", flat=True)
+        )
+    confirmed = request.session.get(DELETION_ACCESS_KEY)
+    if confirmed and confirmed["until"] >= now:
+        ids.add(confirmed["id"])
+    return ids
+
+
+def _delete_request_or_404(request, reference: str) -> PrivacyRequest:
+    found = (
+        PrivacyRequest.objects.select_related("deletion_case")
+        .filter(reference=reference.strip().upper(), kind=Kind.DELETE, pk__in=_accessible_ids(request))
+        .first()
+    )
+    if found is None or not hasattr(found, "deletion_case"):
+        raise Http404
+    return found
+
+
+@require_http_methods(["GET", "POST"])
+def deletion_confirm(request):
+    form = DeletionConfirmForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        if _limited(request, "deletion-confirm", "20/15m"):
+            form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
+        elif form.is_valid():
+            confirmed = deletion.deletion_confirm(
+                reference=form.cleaned_data["reference"], code=form.cleaned_data["code"]
+            )
+            if confirmed:
+                request.session.cycle_key()
+                request.session[DELETION_ACCESS_KEY] = {
+                    "id": confirmed.pk,
+                    "until": timezone.now().timestamp() + settings.STATUS_ACCESS_MINUTES * 60,
+                }
+                return redirect("requests_app:deletion_scheduled")
+            form.add_error(
+                "code",
+                _(
+                    "That reference and code do not match a deletion waiting for confirmation, or the code expired."
+                ),
+            )
+    return render(request, "requests_app/deletion/confirm.html", {"form": form})
+
+
+def deletion_scheduled(request):
+    confirmed = request.session.get(DELETION_ACCESS_KEY)
+    if not confirmed or confirmed["id"] not in _accessible_ids(request):
+        return redirect("requests_app:status_lookup")
+    privacy_request = PrivacyRequest.objects.select_related("deletion_case").get(pk=confirmed["id"])
+    return render(
+        request,
+        "requests_app/deletion/scheduled.html",
+        {"privacy_request": privacy_request, "case": privacy_request.deletion_case},
+    )
+
+
+@require_POST
+def deletion_cancel(request):
+    form = DeletionActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    privacy_request = _delete_request_or_404(request, form.cleaned_data["reference"])
+    cancelled = deletion.deletion_cancel(request_id=privacy_request.pk)
+    return render(
+        request,
+        "requests_app/deletion/cancelled.html",
+        {"privacy_request": privacy_request, "cancelled": cancelled},
+    )
+
+
+@require_POST
+def deletion_resend(request):
+    form = DeletionActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    privacy_request = _delete_request_or_404(request, form.cleaned_data["reference"])
+    if _limited(request, "deletion-resend", "5/h"):
+        sent = False
+    else:
+        sent = privacy_request.deletion_case.state == DeletionCase.State.AWAITING_CONFIRMATION and (
+            deletion.deletion_code_resend(request_id=privacy_request.pk)
+        )
+    return render(
+        request, "requests_app/deletion/resent.html", {"privacy_request": privacy_request, "sent": sent}
+    )

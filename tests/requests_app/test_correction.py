@@ -1,0 +1,379 @@
+import io
+import random
+import re
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+from PIL import Image
+
+from records.models import ConsumerStatement, DataPoint, Recipient
+from records.vault import vault_get
+from requests_app import correction
+from requests_app.correction import ItemInput
+from requests_app.exceptions import RequestError
+from requests_app.fulfilment import FULFILMENT_TASKS, request_approve
+from requests_app.management.commands.seed_demo import DataPointMaker
+from requests_app.models import (
+    CorrectionCase,
+    CorrectionDocument,
+    Kind,
+    ProcessorNotice,
+    RequestEvent,
+    Status,
+)
+from requests_app.views import STATUS_ACCESS_KEY
+from tests.factories import ConsumerFactory, PrivacyRequestFactory
+from verification.uploads import SanitizedUpload
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_map")]
+
+
+@pytest.fixture
+def maya():
+    consumer = ConsumerFactory(
+        email="maya.chen@example.com", phone="+14155550101", member_number="RN00000001"
+    )
+    DataPoint.objects.bulk_create(DataPointMaker(random.Random(2)).rich(consumer))
+    return consumer
+
+
+@pytest.fixture
+def correct_request(maya):
+    request = PrivacyRequestFactory(
+        kind=Kind.CORRECT, status=Status.FULFILLING, consumer=maya, submission__email="maya.chen@example.com"
+    )
+    CorrectionCase.objects.create(request=request, invited_at=timezone.now())
+    return request
+
+
+@pytest.fixture
+def analyst():
+    return get_user_model().objects.create_user("analyst", password="x" * 12, is_staff=True)
+
+
+@pytest.fixture
+def recipients_by_email():
+    Recipient.objects.exclude(notify_by=Recipient.Notify.NONE).update(
+        notify_by=Recipient.Notify.EMAIL, notify_email="privacy@recipient.example"
+    )
+
+
+def _point(consumer, system: str, type_code: str) -> DataPoint:
+    return DataPoint.objects.get(consumer=consumer, system__code=system, point_type__code=type_code)
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (20, 20), "white").save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def _sanitized_png() -> SanitizedUpload:
+    return SanitizedUpload(
+        content=_png(),
+        content_type="image/png",
+        extension=".png",
+        display_name="lease.png",
+        pages=None,
+        removed=(),
+    )
+
+
+def test_the_correct_kind_registers_its_fulfilment_task_which_invites_the_requester(
+    maya, outbox, django_capture_on_commit_callbacks
+):
+    assert FULFILMENT_TASKS["correct"] == "requests_app.tasks_correction.correction_start_task"
+    request = PrivacyRequestFactory(
+        kind=Kind.CORRECT, status=Status.IN_REVIEW, consumer=maya, submission__email="maya.chen@example.com"
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        request_approve(request=request)
+    [invite] = outbox
+    assert "Tell us what to correct" in invite.subject
+    assert request.correction_case.state == CorrectionCase.State.AWAITING_DETAILS
+
+
+def test_only_values_that_describe_the_person_are_offered_for_correction(correct_request):
+    offered = {p.point_type.code for p in correction.correctable_points(request=correct_request)}
+    assert {"full_name", "postal_address", "passport_number", "temperature_check"} <= offered
+    assert "page_view" not in offered  # activity logs record what happened
+
+
+def test_an_approved_correction_changes_the_records_instructs_recipients_and_forgets_the_values(
+    correct_request, analyst, outbox, recipients_by_email, django_capture_on_commit_callbacks
+):
+    address = _point(correct_request.consumer, "member_accounts", "postal_address")
+    case = correction.correction_submit(
+        request=correct_request,
+        items=[ItemInput(address.pk, "500 Howard Street, San Francisco, CA 94105")],
+        explanation="I moved in March.",
+        documents=[_sanitized_png()],
+    )
+    document = CorrectionDocument.objects.get(case=case)
+    assert vault_get(document.storage_name, sha256=document.sha256) == _png()  # encrypted at rest, intact
+    with default_storage.open(document.storage_name, "rb") as handle:
+        assert _png() not in handle.read()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        correction.correction_decide(
+            request=correct_request, actor=analyst, approve=True, notes="Lease attached matches."
+        )
+
+    address.refresh_from_db()
+    assert address.value == "500 Howard Street, San Francisco, CA 94105"
+    correct_request.refresh_from_db()
+    assert (correct_request.status, correct_request.outcome) == (Status.COMPLETED, "complied")
+    notice = ProcessorNotice.objects.get(request=correct_request, action="correct")
+    assert notice.recipient.code == "it_hosting"
+    processor_mail = next(m for m in outbox if m.to == ["privacy@recipient.example"])
+    assert "500 Howard Street" in processor_mail.body  # the recipient needs the corrected value
+    assert "maya.chen@example.com" not in processor_mail.body
+    assert any("is complete" in m.subject for m in outbox)
+    assert set(case.items.values_list("corrected_value", flat=True)) == {""}
+    assert not default_storage.exists(document.storage_name)
+    decided = RequestEvent.objects.get(request=correct_request, name="requests.correction.decided")
+    assert decided.actor == analyst
+    assert "Howard" not in str(decided.data)
+
+
+def test_a_denial_gives_the_basis_and_lets_the_consumer_add_a_health_statement(
+    correct_request, analyst, outbox
+):
+    check = _point(correct_request.consumer, "health_checks", "temperature_check")
+    correction.correction_submit(request=correct_request, items=[ItemInput(check.pk, "36.5 °C")])
+
+    correction.correction_decide(
+        request=correct_request,
+        actor=analyst,
+        approve=False,
+        notes="Device log shows 36.7.",
+        basis="The reading was recorded by a calibrated device and nothing shows it was wrong.",
+    )
+
+    correct_request.refresh_from_db()
+    assert (correct_request.status, correct_request.denial_reason) == (Status.DENIED, "correction_denied")
+    denial = outbox[-1]
+    assert "calibrated device" in denial.body
+    assert "250 words" in denial.body
+    check.refresh_from_db()
+    assert check.value.startswith("36.7")
+
+    with pytest.raises(RequestError):
+        correction.correction_statement_add(request=correct_request, text="word " * 251)
+    statement = correction.correction_statement_add(
+        request=correct_request, text="I had just come in from the heat."
+    )
+    assert statement.consumer == correct_request.consumer
+    assert statement.system.code == "health_checks"
+    with pytest.raises(RequestError):
+        correction.correction_statement_add(request=correct_request, text="Again.")
+
+
+def test_a_denial_of_non_health_information_offers_no_statement(correct_request, analyst, outbox):
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
+    correction.correction_decide(
+        request=correct_request, actor=analyst, approve=False, notes="n", basis="No proof."
+    )
+    assert "250 words" not in outbox[-1].body
+    with pytest.raises(RequestError):
+        correction.correction_statement_add(request=correct_request, text="Please.")
+    assert not ConsumerStatement.objects.exists()
+
+
+def test_changing_the_email_needs_confirmation_at_the_old_address_which_is_told_afterwards(
+    correct_request, analyst, outbox
+):
+    email = _point(correct_request.consumer, "member_accounts", "email")
+    case = correction.correction_submit(
+        request=correct_request, items=[ItemInput(email.pk, "Maya.Chen@NewMail.com")]
+    )
+    assert case.contact_change
+    [code_mail] = outbox
+    assert code_mail.to == ["maya.chen@example.com"]
+    code = re.search(r"^\s+(\d{6})$", code_mail.body, re.MULTILINE).group(1)
+
+    with pytest.raises(RequestError) as refused:
+        correction.correction_decide(
+            request=correct_request, actor=analyst, approve=True, notes="Looks right."
+        )
+    assert refused.value.code == "contact_unconfirmed"
+
+    assert correction.correction_contact_confirm(request=correct_request, code=code)
+    correction.correction_decide(
+        request=correct_request, actor=analyst, approve=True, notes="Confirmed at old address."
+    )
+
+    correct_request.consumer.refresh_from_db()
+    assert correct_request.consumer.email == "maya.chen@newmail.com"
+    notice_to_old = next(m for m in outbox if "were changed" in m.subject)
+    assert notice_to_old.to == ["maya.chen@example.com"]
+
+
+def test_a_decision_needs_staff_notes_and_for_a_denial_a_basis(correct_request, analyst):
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
+    member = get_user_model().objects.create_user("member")
+    for kwargs, code in [
+        ({"actor": member, "approve": True, "notes": "x"}, "not_staff"),
+        ({"actor": analyst, "approve": True, "notes": " "}, "no_notes"),
+        ({"actor": analyst, "approve": False, "notes": "x", "basis": ""}, "no_basis"),
+    ]:
+        with pytest.raises(RequestError) as refused:
+            correction.correction_decide(request=correct_request, **kwargs)
+        assert refused.value.code == code
+    correct_request.refresh_from_db()
+    assert correct_request.status == Status.FULFILLING
+
+
+def test_a_submission_with_an_item_that_is_not_the_consumers_writes_nothing(correct_request):
+    stranger = ConsumerFactory()
+    other = DataPoint.objects.create(
+        consumer=stranger,
+        system_id=_point(correct_request.consumer, "member_accounts", "full_name").system_id,
+        point_type_id=_point(correct_request.consumer, "member_accounts", "full_name").point_type_id,
+        source_id=_point(correct_request.consumer, "member_accounts", "full_name").source_id,
+        value="Someone Else",
+        collected_at=timezone.now(),
+    )
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    with pytest.raises(RequestError):
+        correction.correction_submit(
+            request=correct_request,
+            items=[ItemInput(name.pk, "Maya Chen-Lee"), ItemInput(other.pk, "Hacked")],
+            documents=[_sanitized_png()],
+        )
+    case = CorrectionCase.objects.get(request=correct_request)
+    assert case.state == CorrectionCase.State.AWAITING_DETAILS
+    assert not case.items.exists()
+    assert not CorrectionDocument.objects.exists()
+
+
+# --- Views ------------------------------------------------------------------------------------------
+
+
+def _open_status(client, request) -> None:
+    session = client.session
+    session[STATUS_ACCESS_KEY] = {"id": request.pk, "until": timezone.now().timestamp() + 600}
+    session.save()
+
+
+def test_the_correction_page_needs_the_status_page_access_of_that_request(client, correct_request):
+    url = reverse("requests_app:correction_details", args=[correct_request.reference])
+    assert client.get(url).status_code == 404
+    _open_status(client, PrivacyRequestFactory(kind=Kind.CORRECT))
+    assert client.get(url).status_code == 404
+    _open_status(client, correct_request)
+    assert client.get(url).status_code == 200
+
+
+def test_the_correction_page_shows_what_we_hold_but_never_a_withheld_value(client, correct_request):
+    _open_status(client, correct_request)
+    page = client.get(
+        reverse("requests_app:correction_details", args=[correct_request.reference])
+    ).content.decode()
+    assert "123 Market Street" in page
+    assert "Passport number" in page
+    assert "X12345678" not in page
+    assert "4111 1111" not in page
+
+
+def test_the_requester_sends_a_correction_with_a_document_from_the_page(client, correct_request):
+    _open_status(client, correct_request)
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    response = client.post(
+        reverse("requests_app:correction_details", args=[correct_request.reference]),
+        {
+            f"dp_{name.pk}": "Maya Chen-Lee",
+            "explanation": "Married",
+            "document": SimpleUploadedFile("id.png", _png()),
+        },
+    )
+    assert response.status_code == 200
+    assert "reviewing what you sent" in response.content.decode()
+    case = CorrectionCase.objects.get(request=correct_request)
+    assert case.state == CorrectionCase.State.SUBMITTED
+    assert case.documents.count() == 1
+
+
+def test_an_unsafe_upload_is_refused_with_a_message_and_nothing_is_written(client, correct_request):
+    _open_status(client, correct_request)
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    response = client.post(
+        reverse("requests_app:correction_details", args=[correct_request.reference]),
+        {
+            f"dp_{name.pk}": "Maya Chen-Lee",
+            "document": SimpleUploadedFile("id.png", b"<script>alert(1)</script>"),
+        },
+    )
+    assert response.status_code == 200
+    assert "PDF, JPEG or PNG" in response.content.decode()
+    assert CorrectionCase.objects.get(request=correct_request).state == CorrectionCase.State.AWAITING_DETAILS
+
+
+def test_an_empty_or_invalid_correction_is_refused_with_a_message(client, correct_request):
+    _open_status(client, correct_request)
+    url = reverse("requests_app:correction_details", args=[correct_request.reference])
+    assert "at least one item" in client.post(url, {}).content.decode()
+    email = _point(correct_request.consumer, "member_accounts", "email")
+    response = client.post(url, {f"dp_{email.pk}": "not an address"})
+    assert response.status_code == 200
+    assert 'aria-invalid="true"' in response.content.decode()
+
+
+def test_the_staff_correction_page_is_for_staff_only(client, correct_request, analyst):
+    url = reverse("requests_app:staff_correction", args=[correct_request.reference])
+    assert client.get(url).status_code == 302  # anonymous: to the login page
+    get_user_model().objects.create_user("member", password="y" * 12)
+    client.login(username="member", password="y" * 12)
+    assert client.get(url).status_code == 302
+    client.login(username="analyst", password="x" * 12)
+    assert client.get(url).status_code == 200
+
+
+def test_staff_decide_from_the_staff_page(client, correct_request, analyst, outbox):
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
+    client.login(username="analyst", password="x" * 12)
+    url = reverse("requests_app:staff_correction", args=[correct_request.reference])
+    refused = client.post(url, {"decision": "deny", "notes": "n", "basis": ""})
+    assert "Give the basis" in refused.content.decode()
+    response = client.post(url, {"decision": "approve", "notes": "Marriage certificate seen."})
+    assert response.status_code == 302
+    name.refresh_from_db()
+    assert name.value == "Maya Chen-Lee"
+    correct_request.consumer.refresh_from_db()
+    assert correct_request.consumer.last_name == "Chen-Lee"
+
+
+def test_a_staff_member_downloads_a_document_and_it_is_logged(client, correct_request, analyst):
+    case = correction.correction_submit(
+        request=correct_request,
+        items=[ItemInput(_point(correct_request.consumer, "member_accounts", "full_name").pk, "M. Chen")],
+        documents=[_sanitized_png()],
+    )
+    document = case.documents.get()
+    url = reverse("requests_app:staff_correction_document", args=[correct_request.reference, document.pk])
+    assert client.get(url).status_code == 302
+    client.login(username="analyst", password="x" * 12)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response.content == _png()
+    assert RequestEvent.objects.filter(name="requests.correction.document_viewed", actor=analyst).exists()
+
+
+def test_the_statement_page_is_only_there_after_a_denied_health_correction(client, correct_request, analyst):
+    _open_status(client, correct_request)
+    url = reverse("requests_app:correction_statement", args=[correct_request.reference])
+    assert client.get(url).status_code == 404
+    check = _point(correct_request.consumer, "health_checks", "temperature_check")
+    correction.correction_submit(request=correct_request, items=[ItemInput(check.pk, "36.5 °C")])
+    correction.correction_decide(request=correct_request, actor=analyst, approve=False, notes="n", basis="b")
+    too_long = client.post(url, {"text": "word " * 260})
+    assert "the limit is 250" in too_long.content.decode()
+    done = client.post(url, {"text": "It was a hot day."})
+    assert "Your statement is now part of your record" in done.content.decode()
