@@ -11,6 +11,8 @@ from .models import PrivacyRequest, Status
 
 FULFILMENT_TASKS: dict[str, str] = {
     # kind -> dotted task name, e.g. "access_specific": "requests_app.tasks.fulfil_access_task"
+    "know_categories": "requests_app.tasks.fulfil_access_task",
+    "access_specific": "requests_app.tasks.fulfil_access_task",
 }
 
 
