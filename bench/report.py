@@ -18,6 +18,7 @@ import random
 import resource
 import subprocess
 import sys
+import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -25,7 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakunest_privacy.settings")
-os.environ.setdefault("RAKUNEST_VAR_DIR", "/tmp/rakunest-bench-var")
+os.environ.setdefault("RAKUNEST_VAR_DIR", tempfile.mkdtemp(prefix="rakunest-bench-"))
 
 MESSAGE_WORDS = (
     "lunch at twelve thirty anyone joining the pitch practice room booked for the demo day slides".split()
@@ -322,7 +323,9 @@ def main() -> None:
     if args.one:
         print(json.dumps(one(args.one, args.variant, args.out)))
         return
-    print(f"{'points':>7} {'variant':<8} {'seconds':>8} {'CPU s':>8} {'peak MB':>8} {'pages':>6} {'PDF KB':>8}")
+    print(
+        f"{'points':>7} {'variant':<8} {'seconds':>8} {'CPU s':>8} {'peak MB':>8} {'pages':>6} {'PDF KB':>8}"
+    )
     verdicts = []
     for n in (int(s) for s in args.sizes.split(",")):
         ours = run_child(n, "report")

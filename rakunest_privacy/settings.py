@@ -248,7 +248,9 @@ OTP_MAX_ATTEMPTS = _parsed("OTP_MAX_ATTEMPTS", env.int, 5)
 STATUS_ACCESS_MINUTES = _parsed("STATUS_ACCESS_MINUTES", env.int, 15)
 REPORT_TTL_DAYS = _parsed("REPORT_TTL_DAYS", env.int, 30)
 STUCK_REQUEST_MINUTES = _parsed("STUCK_REQUEST_MINUTES", env.int, 30)
-REPORT_ACCESS_MINUTES = _parsed("REPORT_ACCESS_MINUTES", env.int, 10)  # a download code opens the files this long
+REPORT_ACCESS_MINUTES = _parsed(
+    "REPORT_ACCESS_MINUTES", env.int, 10
+)  # a download code opens the files this long
 CELERY_BEAT_SCHEDULE["purge-expired-reports"] = {
     "task": "requests_app.tasks.purge_expired_reports_task",
     "schedule": timedelta(hours=1),

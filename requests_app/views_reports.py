@@ -77,7 +77,11 @@ def report_download(request):
 @require_GET
 def report_file(request, which: str):
     privacy_request = _status_request(request)
-    if privacy_request is None or which not in ("pdf", "zip") or not _has_report_access(request, privacy_request):
+    if (
+        privacy_request is None
+        or which not in ("pdf", "zip")
+        or not _has_report_access(request, privacy_request)
+    ):
         return redirect("requests_app:report_download" if privacy_request else "requests_app:status_lookup")
     try:
         file = deliver.report_download(request=privacy_request, which=which)

@@ -5,48 +5,88 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('requests_app', '0001_initial'),
+        ("requests_app", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AccessReport',
+            name="AccessReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(choices=[('queued', 'Queued'), ('compiling', 'Compiling your information'), ('rendering', 'Preparing the report'), ('ready', 'Ready to download'), ('expired', 'Expired and deleted')], default='queued', max_length=12)),
-                ('progress', models.PositiveSmallIntegerField(default=0)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('data_points', models.PositiveIntegerField(default=0)),
-                ('pages', models.PositiveIntegerField(default=0)),
-                ('pdf_name', models.CharField(blank=True, max_length=200)),
-                ('pdf_sha256', models.CharField(blank=True, max_length=64)),
-                ('pdf_size', models.PositiveIntegerField(default=0)),
-                ('zip_name', models.CharField(blank=True, max_length=200)),
-                ('zip_sha256', models.CharField(blank=True, max_length=64)),
-                ('zip_size', models.PositiveIntegerField(default=0)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('ready_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, db_index=True, null=True)),
-                ('purged_at', models.DateTimeField(blank=True, null=True)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='access_reports', to='requests_app.privacyrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "step",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("compiling", "Compiling your information"),
+                            ("rendering", "Preparing the report"),
+                            ("ready", "Ready to download"),
+                            ("expired", "Expired and deleted"),
+                        ],
+                        default="queued",
+                        max_length=12,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("data_points", models.PositiveIntegerField(default=0)),
+                ("pages", models.PositiveIntegerField(default=0)),
+                ("pdf_name", models.CharField(blank=True, max_length=200)),
+                ("pdf_sha256", models.CharField(blank=True, max_length=64)),
+                ("pdf_size", models.PositiveIntegerField(default=0)),
+                ("zip_name", models.CharField(blank=True, max_length=200)),
+                ("zip_sha256", models.CharField(blank=True, max_length=64)),
+                ("zip_size", models.PositiveIntegerField(default=0)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                ("ready_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, db_index=True, null=True)),
+                ("purged_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="access_reports",
+                        to="requests_app.privacyrequest",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('request',), name='one_access_report_per_request')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("request",), name="one_access_report_per_request")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='FulfilmentStepDone',
+            name="FulfilmentStepDone",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.CharField(max_length=40)),
-                ('done_at', models.DateTimeField(auto_now_add=True)),
-                ('request', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='steps_done', to='requests_app.privacyrequest')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("step", models.CharField(max_length=40)),
+                ("done_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "request",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="steps_done",
+                        to="requests_app.privacyrequest",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('request', 'step'), name='fulfilment_step_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("request", "step"), name="fulfilment_step_once")
+                ],
             },
         ),
     ]

@@ -195,7 +195,11 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
         line = categories_held.setdefault(
             category.code,
             CategoryLine(
-                name=category.name, description=category.description, sensitive=category.sensitive, types=[], count=0
+                name=category.name,
+                description=category.description,
+                sensitive=category.sensitive,
+                types=[],
+                count=0,
             ),
         )
         line.types.append(point_type.name)

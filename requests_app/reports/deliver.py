@@ -120,7 +120,9 @@ def _request_complete(*, request_id: int) -> None:
     with transaction.atomic():
         request = PrivacyRequest.objects.select_for_update().get(pk=request_id)
         if request.status == Status.FULFILLING:
-            request_transition(request=request.pk, to=Status.COMPLETED, outcome="complied", reason="report ready")
+            request_transition(
+                request=request.pk, to=Status.COMPLETED, outcome="complied", reason="report ready"
+            )
 
 
 def report_current(*, request: PrivacyRequest) -> AccessReport | None:
@@ -176,9 +178,13 @@ def report_download(*, request: PrivacyRequest, which: str) -> ReportFile:
     report = report_current(request=request)
     if not report_is_available(report):
         raise ReportUnavailable
-    name, sha256 = (report.pdf_name, report.pdf_sha256) if which == "pdf" else (report.zip_name, report.zip_sha256)
+    name, sha256 = (
+        (report.pdf_name, report.pdf_sha256) if which == "pdf" else (report.zip_name, report.zip_sha256)
+    )
     content = vault_get(name, sha256=sha256)
-    event_record(request=request, name="requests.report.downloaded", actor_label="requester", data={"file": which})
+    event_record(
+        request=request, name="requests.report.downloaded", actor_label="requester", data={"file": which}
+    )
     base = f"rakunest-report-{request.reference}"
     if which == "pdf":
         return ReportFile(content=content, filename=f"{base}.pdf", content_type="application/pdf")
@@ -189,7 +195,9 @@ def reports_purge_expired() -> int:
     """Delete the files of expired reports from the vault; the row stays, marked, for the audit trail."""
     now = timezone.now()
     purged = 0
-    expired = AccessReport.objects.filter(expires_at__lte=now, purged_at__isnull=True).values_list("pk", flat=True)
+    expired = AccessReport.objects.filter(expires_at__lte=now, purged_at__isnull=True).values_list(
+        "pk", flat=True
+    )
     for report_id in list(expired[:1000]):
         with transaction.atomic():
             report = AccessReport.objects.select_for_update().select_related("request").get(pk=report_id)

@@ -20,7 +20,7 @@ from pathlib import Path
 from django.conf import settings
 from django.template.loader import render_to_string
 from django.utils import timezone
-from weasyprint import CSS, HTML, Attachment
+from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 from .compile import Disclosure, PointLine, SystemSection
@@ -111,7 +111,10 @@ def ledger_chunks(points: list[PointLine]) -> list[str]:
     widths = [width for _, width in LEDGER_COLUMNS]
     lines: list[str] = []
     for point in points:
-        cells = [[_when(point.collected_at)], _cell(WITHHELD_MARK if point.value is None else point.value, widths[1])]
+        cells = [
+            [_when(point.collected_at)],
+            _cell(WITHHELD_MARK if point.value is None else point.value, widths[1]),
+        ]
         for row in range(max(map(len, cells))):
             lines.append(_columns([cell[row] if row < len(cell) else "" for cell in cells], LEDGER_STARTS))
     return ["\n".join(lines[i : i + LEDGER_CHUNK]) for i in range(0, len(lines), LEDGER_CHUNK)]
@@ -143,14 +146,20 @@ def disclosure_json(disclosure: Disclosure) -> bytes:
             "data_point_count": d.point_count,
         },
         "categories_collected": [
-            {"category": c.name, "description": c.description, "sensitive": c.sensitive, "types_held": c.types}
+            {
+                "category": c.name,
+                "description": c.description,
+                "sensitive": c.sensitive,
+                "types_held": c.types,
+            }
             for c in d.categories
         ],
         "sources": [{"source": s.name, "description": s.description} for s in d.sources],
         "purposes": [{"purpose": f"{p.label}. {p.name}", "description": p.description} for p in d.purposes],
         "recipients_by_category": {category: names for category, names in d.recipients_by_category},
         "sold_or_shared": [
-            {"recipient": r.name, "kind": r.kind, "categories": r.categories, "address": r.address} for r in d.sold
+            {"recipient": r.name, "kind": r.kind, "categories": r.categories, "address": r.address}
+            for r in d.sold
         ],
         "disclosed_for_a_business_purpose": [
             {"recipient": r.name, "kind": r.kind, "categories": r.categories} for r in d.disclosed

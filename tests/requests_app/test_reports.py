@@ -208,7 +208,11 @@ def test_the_fetcher_refuses_files_and_the_network():
     for url in ["file:///etc/passwd", "http://example.com/x.css", "https://report-assets.invalid/../x"]:
         with pytest.raises(ValueError):
             fetcher.fetch(url)
-    assert fetcher.refused == ["file:///etc/passwd", "http://example.com/x.css", "https://report-assets.invalid/../x"]
+    assert fetcher.refused == [
+        "file:///etc/passwd",
+        "http://example.com/x.css",
+        "https://report-assets.invalid/../x",
+    ]
 
 
 # --- Fulfilment: once, completed, the e-mail ----------------------------------------------------------
@@ -358,7 +362,10 @@ def test_a_fresh_code_to_the_contact_on_record_opens_the_download(client, ready_
     assert response["Content-Type"] == "application/pdf"
     assert response["Cache-Control"] == "no-store"
     assert response["X-Content-Type-Options"] == "nosniff"
-    assert response["Content-Disposition"] == f'attachment; filename="rakunest-report-{ready_request.reference}.pdf"'
+    assert (
+        response["Content-Disposition"]
+        == f'attachment; filename="rakunest-report-{ready_request.reference}.pdf"'
+    )
     assert client.get(ZIP)["Content-Type"] == "application/zip"
     downloads = RequestEvent.objects.filter(request=ready_request, name="requests.report.downloaded")
     assert sorted(e.data["file"] for e in downloads) == ["pdf", "zip"]
@@ -374,7 +381,9 @@ def test_download_is_refused_without_a_fresh_code(client, ready_request, outbox)
     assert not RequestEvent.objects.filter(name="requests.report.downloaded").exists()
 
 
-def test_download_is_refused_with_another_requests_code(client, ready_request, outbox, django_capture_on_commit_callbacks):
+def test_download_is_refused_with_another_requests_code(
+    client, ready_request, outbox, django_capture_on_commit_callbacks
+):
     other = access_request()
     fulfil(other, django_capture_on_commit_callbacks)
     other_client = client.__class__()
