@@ -264,6 +264,13 @@ OTP_MAX_ATTEMPTS = _parsed("OTP_MAX_ATTEMPTS", env.int, 5)
 STATUS_ACCESS_MINUTES = _parsed("STATUS_ACCESS_MINUTES", env.int, 15)
 REPORT_TTL_DAYS = _parsed("REPORT_TTL_DAYS", env.int, 30)
 STUCK_REQUEST_MINUTES = _parsed("STUCK_REQUEST_MINUTES", env.int, 30)
+REPORT_ACCESS_MINUTES = _parsed(
+    "REPORT_ACCESS_MINUTES", env.int, 10
+)  # a download code opens the files this long
+CELERY_BEAT_SCHEDULE["purge-expired-reports"] = {
+    "task": "requests_app.tasks.purge_expired_reports_task",
+    "schedule": timedelta(hours=1),
+}
 BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", env.bool, False)
 RATELIMIT_ENABLE = _parsed("RATELIMIT_ENABLE", env.bool, True)
 # Authorized agents (Regs §7063) and uploads (verification/uploads.py).
@@ -376,3 +383,4 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.request": {"level": "ERROR"}, "faker": {"level": "WARNING"}},
 }
+LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # its INFO level logs every page laid out

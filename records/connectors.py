@@ -1,15 +1,18 @@
-"""Connectors: the only way fulfilment reaches the records (DESIGN §2).
+"""Connectors: the only way fulfilment reaches a consumer's records (DESIGN §2).
 
-`BuiltinConnector` works on the portal's own tables. Each operation is self-contained: it takes the
-consumer and a plan or a list of changes (no personal data in its results) and does its work in bulk
-statements inside one transaction.
+A connector implements `export(consumer)`, `erase(consumer, plan)` and `correct(consumer, changes)`.
+The built-in connector works on the portal's own tables; external systems (another SQL database, a
+service provider's webhook) plug in the same way. Results carry no personal data, except export's,
+whose whole point is to hand the data over. Erase and correct work in bulk statements inside one
+transaction.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Count
 from django.utils import timezone
 
@@ -32,6 +35,21 @@ IDENTITY_FIELDS = (
     "date_of_birth",
 )
 CORRECTABLE_CONSUMER_FIELDS = frozenset({*IDENTITY_FIELDS, "member_number"})
+
+
+class ConnectorError(Exception):
+    """A connector could not reach its records; the caller retries later. Carries no personal data."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportedPoint:
+    """One data point as a connector hands it over: names from the data map, and the value."""
+
+    system_code: str
+    type_code: str
+    source_code: str
+    value: str
+    collected_at: datetime
 
 
 @dataclass(frozen=True)
@@ -83,6 +101,22 @@ class CorrectResult:
 
 class BuiltinConnector:
     """The portal's own tables: Consumer and DataPoint."""
+
+    name = "builtin"
+    EXPORT_CHUNK = 2000
+
+    def export(self, consumer: Consumer) -> Iterator[ExportedPoint]:
+        """Stream the consumer's live (not redacted) data points, ordered by system, then collection time."""
+        rows = (
+            DataPoint.objects.filter(consumer=consumer, redacted_at__isnull=True)
+            .order_by("system__position", "system_id", "collected_at", "pk")
+            .values_list("system__code", "point_type__code", "source__code", "value", "collected_at")
+        )
+        try:
+            for row in rows.iterator(chunk_size=self.EXPORT_CHUNK):
+                yield ExportedPoint(*row)
+        except DatabaseError as exc:
+            raise ConnectorError(f"{self.name} connector: records unavailable") from exc
 
     def erase(self, consumer: Consumer | None, plan: ErasurePlan) -> EraseResult:
         """Carry out the plan in a handful of bulk statements; audit events are not touched."""
@@ -164,3 +198,8 @@ class BuiltinConnector:
         return CorrectResult(
             points_updated=len(points), consumer_fields=tuple(sorted(changes.consumer_fields))
         )
+
+
+def connectors_for(consumer: Consumer) -> list[BuiltinConnector]:
+    """The connectors holding records for a consumer; only the built-in one so far."""
+    return [BuiltinConnector()]

@@ -76,6 +76,11 @@ def consumer_is_sale_opted_out(*, consumer: Consumer) -> bool:
     return opted_out is not None and (opted_in is None or opted_in <= opted_out)
 
 
+def sale_opt_out_in_force_since(*, consumer: Consumer) -> datetime | None:
+    """When the opt-out now in force began (for the access report), or None."""
+    return consumer.sale_opted_out_at if consumer_is_sale_opted_out(consumer=consumer) else None
+
+
 def sale_opt_in_allowed_from(*, consumer: Consumer) -> datetime | None:
     """When an opted-out consumer may opt back in; None when nothing stands in the way."""
     if not consumer_is_sale_opted_out(consumer=consumer):

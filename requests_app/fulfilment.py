@@ -5,10 +5,12 @@ request's primary key and calls the kind's service. Enqueueing happens after com
 """
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 from kombu.utils.imports import symbol_by_name
 
+from .exceptions import RequestError
 from .lifecycle import request_transition
-from .models import PrivacyRequest, Status
+from .models import ACCESS_KINDS, PrivacyRequest, Status
 
 FULFILMENT_TASKS: dict[str, str] = {
     # kind -> dotted task name, e.g. "access_specific": "requests_app.tasks.fulfil_access_task"
@@ -18,19 +20,33 @@ FULFILMENT_TASKS: dict[str, str] = {
     "close_account": "requests_app.tasks_optout.fulfil_close_account_task",
     "delete": "requests_app.tasks_deletion.deletion_start_task",
     "correct": "requests_app.tasks_correction.correction_start_task",
+    "know_categories": "requests_app.tasks.fulfil_access_task",
+    "access_specific": "requests_app.tasks.fulfil_access_task",
 }
 
 
+def fulfilment_task(kind: str):
+    """The kind's Celery task, or None. By import path, not app.tasks[name]: the registry holds only
+    modules imported so far."""
+    task_name = FULFILMENT_TASKS.get(kind)
+    return symbol_by_name(task_name) if task_name else None
+
+
 def fulfilment_enqueue(*, request: PrivacyRequest) -> None:
-    task_name = FULFILMENT_TASKS.get(request.kind)
-    if task_name is not None:
+    task = fulfilment_task(request.kind)
+    if task is not None:
         pk = request.pk
-        # By import path, not app.tasks[name]: the registry holds only modules imported so far.
-        transaction.on_commit(lambda: symbol_by_name(task_name).apply_async(args=[pk]))
+        transaction.on_commit(lambda: task.apply_async(args=[pk]))
 
 
 def request_approve(*, request: PrivacyRequest, actor=None, reason: str = "") -> PrivacyRequest:
     """in_review (or verified) → approved → fulfilling, and enqueue the kind's task after commit."""
+    if request.kind in ACCESS_KINDS and request.consumer_id is None:
+        # An access report is about a matched person; an ambiguous or unmatched request is resolved first.
+        raise RequestError(
+            _("Match this request to a consumer before approving it: an access report needs one."),
+            code="no_consumer",
+        )
     with transaction.atomic():
         request_transition(request=request, to=Status.APPROVED, actor=actor, reason=reason)
         request_transition(request=request, to=Status.FULFILLING)

@@ -409,3 +409,55 @@ class CorrectionDocument(models.Model):
 
     def __str__(self) -> str:
         return self.display_name
+
+
+class ReportStep(models.TextChoices):
+    """Where an access report is (shown on the status page, DESIGN §6)."""
+
+    QUEUED = "queued", _("Queued")
+    COMPILING = "compiling", _("Compiling your information")
+    RENDERING = "rendering", _("Preparing the report")
+    READY = "ready", _("Ready to download")
+    EXPIRED = "expired", _("Expired and deleted")
+
+
+class AccessReport(models.Model):
+    """The disclosure report of an access request: encrypted files in the vault, never a URL of its own."""
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.PROTECT, related_name="access_reports")
+    step = models.CharField(max_length=12, choices=ReportStep.choices, default=ReportStep.QUEUED)
+    progress = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    data_points = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    pdf_name = models.CharField(max_length=200, blank=True)
+    pdf_sha256 = models.CharField(max_length=64, blank=True)
+    pdf_size = models.PositiveIntegerField(default=0)
+    zip_name = models.CharField(max_length=200, blank=True)
+    zip_sha256 = models.CharField(max_length=64, blank=True)
+    zip_size = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request"], name="one_access_report_per_request")]
+
+    def __str__(self) -> str:
+        return f"Access report for {self.request_id}"
+
+
+class FulfilmentStepDone(models.Model):
+    """A side effect of fulfilment that happened once (report stored, e-mail sent): the row is the guard."""
+
+    request = models.ForeignKey(PrivacyRequest, on_delete=models.PROTECT, related_name="steps_done")
+    step = models.CharField(max_length=40)
+    done_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["request", "step"], name="fulfilment_step_once")]
+
+    def __str__(self) -> str:
+        return f"{self.step} for {self.request_id}"

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from . import services
-from .models import Submission
+from .models import PrivacyRequest, Status, Submission
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def sweep_stuck_requests() -> int:
         send_acknowledgement_task.delay(submission_id)
     if ids:
         logger.info("sweeper re-enqueued %d acknowledgement(s)", len(ids))
-    return len(ids)
+    return len(ids) + _resume_stuck_fulfilment(cutoff)
 
 
 @shared_task(bind=True, max_retries=8, acks_late=True)
@@ -75,6 +75,43 @@ def verification_sweep() -> int:
     for submission_id in unsent:
         send_verification_code_task.delay(submission_id)
     return purge_closed_submissions()
+
+
+def _resume_stuck_fulfilment(cutoff) -> int:
+    """Requests in fulfilling since before the cutoff lost their message (or their worker): enqueue again.
+    Fulfilment tasks are idempotent per (request, step), so a duplicate message does no harm."""
+    from .fulfilment import FULFILMENT_TASKS, fulfilment_task
+
+    stuck = list(
+        PrivacyRequest.objects.filter(
+            status=Status.FULFILLING, status_changed_at__lt=cutoff, kind__in=list(FULFILMENT_TASKS)
+        ).only("pk", "kind")[:500]
+    )
+    for request in stuck:
+        fulfilment_task(request.kind).apply_async(args=[request.pk])
+    if stuck:
+        logger.info("sweeper re-enqueued %d fulfilment task(s)", len(stuck))
+    return len(stuck)
+
+
+@shared_task(bind=True, max_retries=8, acks_late=True)
+def fulfil_access_task(self, request_id: int) -> None:
+    """Know-categories and specific-pieces requests: the access report (requests_app.reports)."""
+    from records.connectors import ConnectorError
+
+    from .reports.deliver import access_report_fulfil
+
+    try:
+        access_report_fulfil(request_id=request_id)
+    except ConnectorError as exc:  # records unreachable for now: try again later, with backoff
+        raise self.retry(exc=exc, countdown=min(30 * 2**self.request.retries, 1800)) from exc
+
+
+@shared_task
+def purge_expired_reports_task() -> int:
+    from .reports.deliver import reports_purge_expired
+
+    return reports_purge_expired()
 
 
 # Tasks of other areas live in their own modules; importing them here registers them with the worker.

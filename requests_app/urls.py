@@ -6,6 +6,7 @@ from . import (
     views_deletion,
     views_optout,
     views_processors,
+    views_reports,
     views_verification,
 )
 
@@ -66,4 +67,7 @@ urlpatterns += [
         views_agents.agent_document_download,
         name="agent_document_download",
     ),
+    path("requests/status/report/code/", views_reports.report_code_request, name="report_code_request"),
+    path("requests/status/report/", views_reports.report_download, name="report_download"),
+    path("requests/status/report/<str:which>/", views_reports.report_file, name="report_file"),
 ]

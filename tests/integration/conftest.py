@@ -5,6 +5,7 @@ database and at a queue of its own on Redis, so that concurrent test runs never 
 """
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -75,6 +76,7 @@ class WorkerProcess:
             env=self.env(),
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so kill_all() reaches the pool's children
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -88,6 +90,12 @@ class WorkerProcess:
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
+            self.proc.wait(timeout=30)
+
+    def kill_all(self) -> None:
+        """SIGKILL the worker and its pool processes at once, as the kernel's OOM killer or a lost host would."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(timeout=30)
 
     def stop(self) -> None:

@@ -577,7 +577,7 @@ def test_a_rejected_document_denies_the_open_requests_with_an_event(submitted, s
 def test_consumer_requests_are_not_held_by_the_agent_rules(consumer_details, staff_user):
     from requests_app.services import privacy_request_submit
 
-    [request] = privacy_request_submit(kinds=["know_categories"], requester=consumer_details)
+    [request] = privacy_request_submit(kinds=["delete"], requester=consumer_details)
     request_approve(request=request, actor=staff_user)
     request.refresh_from_db()
     assert request.status == Status.FULFILLING

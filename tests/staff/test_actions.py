@@ -11,7 +11,7 @@ from requests_app.exceptions import RequestError
 from requests_app.models import Kind, RequestEvent, Status
 from staff.models import DenialReasonTemplate
 from staff.services import request_deny, request_extend, staff_request_approve
-from tests.factories import PrivacyRequestFactory
+from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
 CONFIRM = {"confirm": "on"}
@@ -28,12 +28,20 @@ def _post(client, privacy_request, action, data):
 def test_approving_moves_a_request_in_review_to_fulfilling_with_the_approver_recorded(
     approver, approver_client
 ):
-    privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW)
+    privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW, consumer=ConsumerFactory())
     _post(approver_client, privacy_request, "approve", {"reason": "Two points matched."})
     privacy_request.refresh_from_db()
     assert privacy_request.status == Status.FULFILLING
     approved = RequestEvent.objects.get(request=privacy_request, name="requests.request.approved")
     assert approved.actor == approver and approved.reason == "Two points matched."
+
+
+def test_an_access_request_with_no_matched_consumer_cannot_be_approved(approver_client):
+    privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW)
+    response = _post(approver_client, privacy_request, "approve", {"reason": "Looks fine."})
+    assert "Match this request to a consumer before approving it" in response.content.decode()
+    privacy_request.refresh_from_db()
+    assert privacy_request.status == Status.IN_REVIEW
 
 
 def test_a_request_still_waiting_for_verification_cannot_be_approved(approver):

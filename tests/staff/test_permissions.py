@@ -10,7 +10,7 @@ from staff.appeals import appeal_submit
 from staff.models import Appeal, DenialReasonTemplate, VerificationLowering
 from staff.permissions import ROLE_ACTIONS, Action, Role, staff_request_get, user_actions
 from staff.services import request_deny
-from tests.factories import PrivacyRequestFactory
+from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
 from .conftest import signed_in
 
@@ -22,7 +22,7 @@ CONFIRM = {"confirm": "on"}
 def _prepare(action: str, other_approver):
     """A request in the state where `action` succeeds, and the POST data that performs it."""
     if action == "approve":
-        return PrivacyRequestFactory(status=Status.IN_REVIEW), {"reason": ""}
+        return PrivacyRequestFactory(status=Status.IN_REVIEW, consumer=ConsumerFactory()), {"reason": ""}
     if action == "deny":
         template = DenialReasonTemplate.objects.get(code="fraud")
         return PrivacyRequestFactory(status=Status.IN_REVIEW), {"template": template.pk, "text": "x"}

@@ -1,0 +1,275 @@
+"""What an access report says: compiled from the data map and the consumer's records (policy §5A).
+
+`disclosure_compile` is a pure read: it streams the consumer's data points through the records
+connectors once, and builds a `Disclosure` that the renderer and the JSON/CSV writers share.
+"""
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.conf import settings
+from django.utils import timezone
+
+from records.connectors import connectors_for
+from records.models import DataPointType, Recipient, Source, System
+from records.selectors import sale_opt_out_in_force_since
+
+from ..models import Kind, PrivacyRequest
+
+# CCPA §1798.130(a)(2)(B): the look-back reaches to 1 January 2022.
+PERIOD_START = date(2022, 1, 1)
+REGS_7024D = "Cal. Code Regs. tit. 11, §7024(d)"
+
+RETENTION_STATEMENT = (
+    "We keep personal information for as long as we need it for the purposes described in our privacy "
+    "policy (section 3). Some information may stay in our systems after you ask us to delete it, where "
+    "the law allows or requires it: to comply with legal obligations, collect fees owed, resolve "
+    "disputes, enforce our legal rights, carry out investigations those require, and otherwise use "
+    "internally in a lawful way that you would reasonably expect (privacy policy, section 7)."
+)
+POSTAL_ADDRESS = (
+    "Rakuten USA, Inc. d/b/a Rakuten Americas",
+    "RE: RakuNest Privacy",
+    "900 Concar Drive",
+    "San Mateo, California 94402, U.S.A.",
+)
+
+
+def withheld_sentence(type_name: str) -> str:
+    """What we say instead of a never-disclose value (Regs §7024(d)): that we hold it, not what it is."""
+    name = type_name[:1].lower() + type_name[1:]
+    return (
+        f"We hold your {name}, but we do not disclose its value: the law forbids sending this type of "
+        f"information, to protect you from identity theft ({REGS_7024D})."
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class PointLine:
+    """One specific piece of information; `value` is None when withheld."""
+
+    system: str
+    type_name: str
+    category: str
+    source: str
+    collected_at: datetime
+    value: str | None
+
+
+@dataclass
+class CategoryLine:
+    name: str
+    description: str
+    sensitive: bool
+    types: list[str]
+    count: int
+
+
+@dataclass(frozen=True)
+class NamedLine:
+    name: str
+    description: str
+    label: str = ""
+
+
+@dataclass(frozen=True)
+class RecipientLine:
+    name: str
+    kind: str
+    section: str
+    description: str
+    categories: list[str]
+    address: str = ""
+
+
+@dataclass(frozen=True)
+class WithheldType:
+    name: str
+    category: str
+    systems: list[str]
+    count: int
+    sentence: str
+
+
+@dataclass
+class SystemSection:
+    code: str
+    name: str
+    description: str
+    retention: str
+    count: int = 0
+    categories: list[str] = field(default_factory=list)
+    points: list[PointLine] = field(default_factory=list)
+
+
+@dataclass
+class Disclosure:
+    reference: str
+    kind: str
+    kind_label: str
+    specific: bool
+    consumer_name: str
+    generated_at: datetime
+    period_start: date
+    period_end: date
+    point_count: int
+    categories: list[CategoryLine]
+    sources: list[NamedLine]
+    purposes: list[NamedLine]
+    recipients_by_category: list[tuple[str, list[str]]]
+    sold: list[RecipientLine]
+    disclosed: list[RecipientLine]
+    withheld: list[WithheldType]
+    systems: list[SystemSection]
+    opted_out_of_sale_on: datetime | None
+    retention_statement: str = RETENTION_STATEMENT
+    contact_email: str = ""
+    contact_phone: str = ""
+    postal_address: tuple[str, ...] = POSTAL_ADDRESS
+    site_url: str = ""
+
+
+def _recipient_line(recipient: Recipient, categories: list[str]) -> RecipientLine:
+    return RecipientLine(
+        name=recipient.name,
+        kind=recipient.get_kind_display(),
+        section=recipient.section,
+        description=recipient.description,
+        categories=categories,
+        address=recipient.postal_address,
+    )
+
+
+def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
+    """Build the disclosure for an access request (know_categories or access_specific) of a matched consumer."""
+    consumer = request.consumer
+    if consumer is None:
+        raise ValueError("an access report needs a matched consumer")
+    specific = request.kind == Kind.ACCESS_SPECIFIC
+
+    systems = {
+        s.code: s for s in System.objects.prefetch_related("purposes", "recipients__categories", "categories")
+    }
+    types = {t.code: t for t in DataPointType.objects.select_related("category")}
+    sources = {s.code: s for s in Source.objects.all()}
+
+    sections: dict[str, SystemSection] = {}
+    type_counts: Counter[str] = Counter()
+    type_systems: dict[str, dict[str, None]] = defaultdict(dict)
+    source_codes: dict[str, None] = {}
+    system_categories: dict[str, dict[str, None]] = defaultdict(dict)
+    total = 0
+    for connector in connectors_for(consumer):
+        for point in connector.export(consumer):
+            system, point_type = systems[point.system_code], types[point.type_code]
+            section = sections.get(system.code)
+            if section is None:
+                section = sections[system.code] = SystemSection(
+                    code=system.code,
+                    name=system.name,
+                    description=system.description,
+                    retention=system.retention,
+                )
+            section.count += 1
+            total += 1
+            type_counts[point_type.code] += 1
+            type_systems[point_type.code][system.name] = None
+            source_codes[point.source_code] = None
+            system_categories[system.code][point_type.category.code] = None
+            if specific:
+                section.points.append(
+                    PointLine(
+                        system=system.name,
+                        type_name=point_type.name,
+                        category=point_type.category.name,
+                        source=sources[point.source_code].name,
+                        collected_at=point.collected_at,
+                        value=None if point_type.never_disclose else point.value,
+                    )
+                )
+
+    held_types = [t for t in types.values() if type_counts[t.code]]  # data-map order: by category
+    categories_held: dict[str, CategoryLine] = {}
+    for point_type in held_types:
+        category = point_type.category
+        line = categories_held.setdefault(
+            category.code,
+            CategoryLine(
+                name=category.name,
+                description=category.description,
+                sensitive=category.sensitive,
+                types=[],
+                count=0,
+            ),
+        )
+        line.types.append(point_type.name)
+        line.count += type_counts[point_type.code]
+    category_names = {code: line.name for code, line in categories_held.items()}
+
+    used_systems = [s for s in systems.values() if s.code in sections]
+    purposes = {p.pk: p for s in used_systems for p in s.purposes.all()}
+    all_recipients = Recipient.objects.prefetch_related("categories").order_by("section", "name")
+    recipients_by_category = [
+        (
+            category_names[code],
+            [r.name for r in all_recipients if any(c.code == code for c in r.categories.all())],
+        )
+        for code in categories_held
+    ]
+
+    sold: dict[str, RecipientLine] = {}
+    disclosed: dict[str, RecipientLine] = {}
+    for system in used_systems:
+        held_here = system_categories[system.code]
+        for recipient in system.recipients.all():
+            shared = [category_names[c.code] for c in recipient.categories.all() if c.code in held_here]
+            if not shared:
+                continue
+            target = sold if recipient.receives_sale else disclosed
+            known = target.get(recipient.code)
+            merged = list(dict.fromkeys([*(known.categories if known else []), *shared]))
+            target[recipient.code] = _recipient_line(recipient, merged)
+
+    for code, section in sections.items():
+        section.categories = [category_names[c] for c in system_categories[code]]
+
+    withheld = [
+        WithheldType(
+            name=t.name,
+            category=t.category.name,
+            systems=list(type_systems[t.code]),
+            count=type_counts[t.code],
+            sentence=withheld_sentence(t.name),
+        )
+        for t in held_types
+        if t.never_disclose
+    ]
+
+    now = timezone.now()
+    return Disclosure(
+        reference=request.reference,
+        kind=request.kind,
+        kind_label=Kind(request.kind).label,
+        specific=specific,
+        consumer_name=f"{consumer.first_name} {consumer.last_name}".strip(),
+        generated_at=now,
+        period_start=PERIOD_START,
+        period_end=timezone.localdate(now),
+        point_count=total,
+        categories=list(categories_held.values()),
+        sources=[NamedLine(name=sources[c].name, description=sources[c].description) for c in source_codes],
+        purposes=[
+            NamedLine(name=p.name, description=p.description, label=p.letter)
+            for p in sorted(purposes.values(), key=lambda p: p.letter)
+        ],
+        recipients_by_category=recipients_by_category,
+        sold=list(sold.values()),
+        disclosed=list(disclosed.values()),
+        withheld=withheld,
+        systems=[sections[s.code] for s in used_systems],
+        opted_out_of_sale_on=sale_opt_out_in_force_since(consumer=consumer),
+        contact_email=settings.PRIVACY_CONTACT_EMAIL,
+        contact_phone=settings.PRIVACY_CONTACT_PHONE,
+        site_url=settings.SITE_URL,
+    )
