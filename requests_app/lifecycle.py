@@ -102,7 +102,8 @@ def requests_open(
                 due_at=deadlines.response_due(now, kind),
             )
         )
-    with transaction.atomic():
+    # No savepoint: callers hold the outer transaction, and any failure here must undo all of it.
+    with transaction.atomic(savepoint=False):
         PrivacyRequest.objects.bulk_create(requests)
         RequestEvent.objects.bulk_create(
             event
