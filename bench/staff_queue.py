@@ -1,6 +1,6 @@
 """Staff queue over 1,000,000 requests on PostgreSQL: server time and query count, with a same-run baseline.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rk_bench_queue python bench/queue.py [--rows N] [--iterations N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/rk_bench_queue python bench/staff_queue.py [--rows N] [--iterations N]
 
 Loads N requests (default 1,000,000; 3% open) into its own database with COPY the first time, then times
 the queue view (the real view, called through Django's test Client: middleware, session, auth, template)
