@@ -19,6 +19,7 @@ $(INSTALLED): pyproject.toml
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py create_demo_staff
 	scripts/run-portal.sh
 
 test: install
