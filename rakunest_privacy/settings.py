@@ -114,6 +114,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 elif not DEBUG:
     raise ImproperlyConfigured("Set DATABASE_URL to a PostgreSQL database (postgres://…) in production.")
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The development server and the worker write to the same file: wait for each other's locks
+    # instead of failing with "database is locked", and let readers run beside a writer (WAL).
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
+    )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
