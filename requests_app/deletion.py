@@ -28,24 +28,13 @@ from verification.otp import code_check, code_issue
 
 from .emails import email_send
 from .lifecycle import event_record, request_transition
-from .models import DeletionCase, Kind, PrivacyRequest, Status, Submission
+from .models import DeletionCase, Kind, PrivacyRequest, Status, Submission, submission_blanks
 from .processors import processor_notices_create, recipients_for_systems
 
 logger = logging.getLogger(__name__)
 
-SUBMISSION_PERSONAL_FIELDS = {
-    "first_name": "",
-    "last_name": "",
-    "email": "",
-    "phone": "",
-    "street": "",
-    "city": "",
-    "state": "",
-    "zip5": "",
-    "date_of_birth": None,
-    "member_number": "",
-    "user_agent": "",
-}
+# The abuse signal (a keyed hash, not an address) outlives the deletion.
+SUBMISSION_PERSONAL_FIELDS = submission_blanks(keep=("ip_hash",))
 
 
 def _scope(request: PrivacyRequest) -> str:

@@ -81,6 +81,28 @@ class Submission(models.Model):
         return f"Submission #{self.pk}"
 
 
+# What a requester typed on a submission: blanked once it is no longer needed (DESIGN §5, Regs §7101).
+SUBMISSION_PERSONAL_FIELDS = (
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "street",
+    "city",
+    "state",
+    "zip5",
+    "date_of_birth",
+    "member_number",
+    "ip_hash",
+    "user_agent",
+)
+
+
+def submission_blanks(*, keep: tuple[str, ...] = ()) -> dict[str, str | None]:
+    """Field → blank value for the submission's personal fields, except those kept."""
+    return {f: None if f == "date_of_birth" else "" for f in SUBMISSION_PERSONAL_FIELDS if f not in keep}
+
+
 class PrivacyRequest(models.Model):
     reference = models.CharField(max_length=20, unique=True, default=new_reference, editable=False)
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="requests")

@@ -49,6 +49,7 @@ from .models import (
     Status,
     Submission,
     VerificationState,
+    submission_blanks,
 )
 from .services import ip_hash
 
@@ -94,19 +95,8 @@ REASONS = {
     ),
 }
 
-PURGED_SUBMISSION_FIELDS = (
-    "first_name",
-    "last_name",
-    "phone",
-    "street",
-    "city",
-    "state",
-    "zip5",
-    "date_of_birth",
-    "member_number",
-    "ip_hash",
-    "user_agent",
-)
+# The e-mail stays: it is where the answer goes (status page, report download).
+PURGED_SUBMISSION_FIELDS = tuple(submission_blanks(keep=("email",)))
 
 
 def _typed_scope(submission_id: int) -> str:

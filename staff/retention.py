@@ -14,26 +14,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from requests_app.models import PrivacyRequest, RequestEvent, Submission
+from requests_app.models import PrivacyRequest, RequestEvent, Submission, submission_blanks
 
 from .models import Appeal
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
-BLANK_SUBMISSION = {
-    "first_name": "",
-    "last_name": "",
-    "email": "",
-    "phone": "",
-    "street": "",
-    "city": "",
-    "state": "",
-    "zip5": "",
-    "date_of_birth": None,
-    "member_number": "",
-    "ip_hash": "",
-    "user_agent": "",
-}
+BLANK_SUBMISSION = submission_blanks()
 
 
 def retention_cutoff(now: datetime) -> datetime:
