@@ -30,6 +30,28 @@ def _required(name: str) -> str:
     return value
 
 
+_BOOLEANS = {
+    "true": True,
+    "1": True,
+    "yes": True,
+    "on": True,
+    "false": False,
+    "0": False,
+    "no": False,
+    "off": False,
+}
+
+
+def _strict_bool(name: str, default: bool) -> bool:
+    """django-environ reads any unknown word as False; a typo in DJANGO_DEBUG must not pass silently."""
+    raw = env.str(name, default="").strip().lower()
+    if not raw:
+        return default
+    if raw not in _BOOLEANS:
+        raise ValueError(f"expected true or false, got {raw!r}")
+    return _BOOLEANS[raw]
+
+
 def _parsed(name: str, parse, default):
     """Parse an environment variable, turning a malformed value into ImproperlyConfigured naming it."""
     try:
@@ -39,7 +61,7 @@ def _parsed(name: str, parse, default):
 
 
 # --- Core -----------------------------------------------------------------------------------------
-DEBUG = _parsed("DJANGO_DEBUG", env.bool, True)
+DEBUG = _parsed("DJANGO_DEBUG", _strict_bool, True)
 SECRET_KEY = (
     env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
     if DEBUG
@@ -148,7 +170,7 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
-SECURE_SSL_REDIRECT = _parsed("DJANGO_SECURE_SSL_REDIRECT", env.bool, not DEBUG)
+SECURE_SSL_REDIRECT = _parsed("DJANGO_SECURE_SSL_REDIRECT", _strict_bool, not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -220,6 +242,8 @@ PRIVACY_CONTACT_PHONE = env.str("PRIVACY_CONTACT_PHONE", default="+1 (888) 551-2
 
 # --- Celery -----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
+if not DEBUG and CELERY_BROKER_URL.startswith("filesystem"):
+    raise ImproperlyConfigured("Set CELERY_BROKER_URL to a Redis URL (redis://…) in production.")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
     for _sub in ("queue", "processed", "control"):
@@ -231,12 +255,10 @@ if CELERY_BROKER_URL == "filesystem://":
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-elif not DEBUG and CELERY_BROKER_URL.startswith("filesystem"):
-    raise ImproperlyConfigured("Set CELERY_BROKER_URL to a Redis URL (redis://…) in production.")
 else:
     # Longer than the longest task's hard limit, so a slow task is not redelivered while it runs.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 60 * 60 * 2}
-CELERY_TASK_ALWAYS_EAGER = _parsed("CELERY_TASK_ALWAYS_EAGER", env.bool, False)
+CELERY_TASK_ALWAYS_EAGER = _parsed("CELERY_TASK_ALWAYS_EAGER", _strict_bool, False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -278,8 +300,8 @@ CELERY_BEAT_SCHEDULE["purge-expired-reports"] = {
     "task": "requests_app.tasks.purge_expired_reports_task",
     "schedule": timedelta(hours=1),
 }
-BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", env.bool, False)
-RATELIMIT_ENABLE = _parsed("RATELIMIT_ENABLE", env.bool, True)
+BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", _strict_bool, False)
+RATELIMIT_ENABLE = _parsed("RATELIMIT_ENABLE", _strict_bool, True)
 # Authorized agents (Regs §7063) and uploads (verification/uploads.py).
 UPLOAD_MAX_BYTES = _parsed("UPLOAD_MAX_BYTES", env.int, 10 * 1024 * 1024)
 CLAMD_HOST = env.str("CLAMD_HOST", default="")  # optional virus scan of uploads when set

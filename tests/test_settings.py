@@ -1,0 +1,66 @@
+"""Production is configured only through the environment; a missing or malformed value names the variable."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "x" * 50,
+    "DATABASE_URL": "postgres://u@127.0.0.1:5432/db",
+    "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
+    "FERNET_KEYS": "jTgYd4JjrKq7b0lq1t1cY7yQJm0WbHk1t3nN6w0mB2Q=",
+    "PROCESSOR_WEBHOOK_SECRET": "a",
+    "PROCESSOR_SUBJECT_HASH_KEY": "b",
+    "SUPPRESSION_HASH_KEY": "c",
+}
+
+
+def load_settings(env: dict, tmp_path) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_", "CELERY_"))}
+    clean.update(env, RAKUNEST_VAR_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="rakunest_privacy.settings")
+    code = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
+
+
+def test_no_environment_at_all_runs_in_development_mode(tmp_path):
+    done = load_settings({}, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
+
+
+def test_a_complete_production_environment_loads(tmp_path):
+    done = load_settings(PRODUCTION, tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    "missing",
+    ["DJANGO_SECRET_KEY", "FERNET_KEYS", "PROCESSOR_WEBHOOK_SECRET", "SUPPRESSION_HASH_KEY"],
+)
+def test_production_without_a_required_variable_refuses_to_start_and_names_it(tmp_path, missing):
+    done = load_settings({k: v for k, v in PRODUCTION.items() if k != missing}, tmp_path)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and missing in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DJANGO_DEBUG", "maybe"), ("FERNET_KEYS", "not-a-key"), ("OTP_TTL_MINUTES", "fifteen")],
+)
+def test_a_malformed_value_refuses_to_start_and_names_the_variable(tmp_path, name, value):
+    done = load_settings({**PRODUCTION, name: value}, tmp_path)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and name in done.stderr
+
+
+def test_production_refuses_sqlite_and_the_file_system_broker(tmp_path):
+    sqlite = load_settings({**PRODUCTION, "DATABASE_URL": "sqlite:///x.db"}, tmp_path)
+    assert sqlite.returncode != 0 and "DATABASE_URL" in sqlite.stderr
+    broker = load_settings({**PRODUCTION, "CELERY_BROKER_URL": "filesystem://"}, tmp_path)
+    assert broker.returncode != 0 and "CELERY_BROKER_URL" in broker.stderr
