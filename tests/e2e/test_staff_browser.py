@@ -1,17 +1,14 @@
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
 
 from requests_app.models import RequestEvent, Status
-from staff.seed import roles_and_reasons_create
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_staff_member_signs_in_and_approves_a_request(page: Page, live_server):
-    roles_and_reasons_create(apps)  # an earlier transactional test may have flushed the migration's rows
     approver = User.objects.create_user(username="april", password="a long enough password")
     approver.groups.add(Group.objects.get(name="approver"))
     privacy_request = PrivacyRequestFactory(
