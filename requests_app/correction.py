@@ -20,7 +20,9 @@ from django.utils.translation import gettext as _
 
 from records.connectors import BuiltinConnector, CorrectionChanges, PointChange
 from records.models import ConsumerStatement, DataPoint, System
-from records.vault import vault_delete, vault_put
+from records.vault import vault_delete, vault_get, vault_put
+from staff.permissions import Action as StaffAction
+from staff.permissions import user_can
 from verification.normalize import (
     NormalizationError,
     normalize_dob,
@@ -263,7 +265,7 @@ def correction_decide(
 ) -> CorrectionCase:
     """Staff decide on the totality of the circumstances (Regs §7023(b)); notes are required, and a
     denial needs its basis, which the requester is told."""
-    if not getattr(actor, "is_staff", False):
+    if not user_can(actor, StaffAction.DECIDE_CORRECTION):  # the staff role table (staff/permissions.py)
         raise RequestError(_("Only privacy staff can decide a correction."), code="not_staff")
     notes, basis = notes.strip(), basis.strip()
     if not notes:
@@ -415,6 +417,26 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
         outcome="complied",
         data={"points": result.points_updated, "consumer_fields": list(result.consumer_fields)},
     )
+
+
+def correction_document_fetch(
+    *, request: PrivacyRequest, document_id: int, actor
+) -> tuple[CorrectionDocument, bytes] | None:
+    """A supporting document's bytes for staff (None when this request has no such document left);
+    every download is an audit event."""
+    document = CorrectionDocument.objects.filter(
+        pk=document_id, case__request=request, deleted_at__isnull=True
+    ).first()
+    if document is None:
+        return None
+    content = vault_get(document.storage_name, sha256=document.sha256)
+    event_record(
+        request=request,
+        name="requests.correction.document_viewed",
+        actor=actor,
+        data={"document": document.pk},
+    )
+    return document, content
 
 
 # --- After a denial: the health-information statement ------------------------------------------------

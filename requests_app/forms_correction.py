@@ -70,9 +70,3 @@ class StatementForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
         error_messages={"required": _("Write your statement."), "max_length": _("Keep it under 250 words.")},
     )
-
-
-class CorrectionDecisionForm(forms.Form):
-    decision = forms.ChoiceField(choices=[("approve", _("Approve and correct")), ("deny", _("Deny"))])
-    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
-    basis = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000, required=False)

@@ -41,12 +41,6 @@ urlpatterns = [
         views_correction.correction_statement,
         name="correction_statement",
     ),
-    path("staff/corrections/<str:reference>/", views_correction.staff_correction, name="staff_correction"),
-    path(
-        "staff/corrections/<str:reference>/documents/<int:document_id>/",
-        views_correction.staff_correction_document,
-        name="staff_correction_document",
-    ),
 ]
 
 # Authorized agents (requests_app/views_agents.py).
@@ -63,7 +57,7 @@ urlpatterns += [
     path("requests/confirm/answer/", views_agents.confirm_answer, name="confirm_answer"),
     path("requests/confirm/done/", views_agents.confirm_done, name="confirm_done"),
     path(
-        "staff/agent-documents/<int:pk>/download/",
+        "staff/agent-documents/<str:reference>/download/",
         views_agents.agent_document_download,
         name="agent_document_download",
     ),

@@ -2,18 +2,18 @@
 staff download of the uploaded document."""
 
 from django.conf import settings
-from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import MemoryFileUploadHandler
-from django.http import HttpResponse
+from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
 
+from staff.permissions import Action, staff_request_get
+from staff.views import attachment_response, staff_view
 from verification.exceptions import VerificationError
 
 from . import agents, selectors
@@ -298,20 +298,18 @@ def confirm_done(request):
 # --- staff ---------------------------------------------------------------------------------------------
 
 
-@staff_member_required
 @require_GET
-def agent_document_download(request, pk: int):
-    """The sanitised document, only ever as an attachment that a browser will not render or sniff."""
-    authorization = get_object_or_404(AgentAuthorization, pk=pk)
-    if not authorization.document_storage_name:
-        return HttpResponse(status=404)
+@staff_view
+def agent_document_download(request, reference: str):
+    """The sanitised document of the agent who filed `reference`, for staff roles that may see personal
+    data (the staff app's role table), only ever as an attachment; every download is logged."""
+    privacy_request = staff_request_get(request.user, reference, Action.VIEW_PERSONAL_DATA)
+    authorization = AgentAuthorization.objects.filter(submission_id=privacy_request.submission_id).first()
+    if authorization is None or not authorization.document_storage_name:
+        raise Http404
     content = agents.agent_document_fetch(authorization=authorization, actor=request.user)
-    response = HttpResponse(content, content_type=authorization.document_content_type)
-    response["Content-Disposition"] = content_disposition_header(
-        as_attachment=True, filename=authorization.document_display_name or "document"
+    return attachment_response(
+        content,
+        content_type=authorization.document_content_type,
+        filename=authorization.document_display_name or "document",
     )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "no-store, private"
-    response["Cross-Origin-Resource-Policy"] = "same-origin"
-    return response

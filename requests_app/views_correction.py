@@ -1,18 +1,15 @@
-"""Correction pages: the requester's (behind the status page's fresh code) and a minimal staff page."""
+"""Correction pages of the requester (behind the status page's fresh code). Staff see the correction, its
+documents and the decision on the staff request page (staff/request/_evidence_correction.html)."""
 
-from django.contrib.admin.views.decorators import staff_member_required
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from records.vault import vault_get
-
 from . import correction
 from .exceptions import RequestError
 from .forms import CodeForm
-from .forms_correction import CorrectionDecisionForm, CorrectionForm, StatementForm
-from .lifecycle import event_record
+from .forms_correction import CorrectionForm, StatementForm
 from .models import CorrectionCase, Kind, PrivacyRequest
 from .views import _limited
 from .views_deletion import _accessible_ids
@@ -110,71 +107,4 @@ def correction_statement(request, reference: str):
         request,
         "requests_app/correction/statement.html",
         {"privacy_request": privacy_request, "form": form, "max_words": correction.MAX_STATEMENT_WORDS},
-    )
-
-
-# --- Staff ------------------------------------------------------------------------------------------
-
-
-def _staff_case_or_404(reference: str) -> CorrectionCase:
-    case = (
-        CorrectionCase.objects.select_related("request__consumer", "request__submission")
-        .filter(request__reference=reference.upper(), request__kind=Kind.CORRECT)
-        .first()
-    )
-    if case is None:
-        raise Http404
-    return case
-
-
-@staff_member_required
-@require_http_methods(["GET", "POST"])
-def staff_correction(request, reference: str):
-    case = _staff_case_or_404(reference)
-    form = CorrectionDecisionForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            correction.correction_decide(
-                request=case.request,
-                actor=request.user,
-                approve=form.cleaned_data["decision"] == "approve",
-                notes=form.cleaned_data["notes"],
-                basis=form.cleaned_data["basis"],
-            )
-        except RequestError as exc:
-            form.add_error(None, exc.message)
-        else:
-            return redirect("requests_app:staff_correction", reference=case.request.reference)
-    items = case.items.select_related("system", "point_type", "data_point")
-    return render(
-        request,
-        "requests_app/correction/staff.html",
-        {"case": case, "items": items, "documents": case.documents.all(), "form": form},
-    )
-
-
-@staff_member_required
-def staff_correction_document(request, reference: str, document_id: int):
-    case = _staff_case_or_404(reference)
-    document = case.documents.filter(pk=document_id, deleted_at__isnull=True).first()
-    if document is None:
-        raise Http404
-    content = vault_get(document.storage_name, sha256=document.sha256)
-    event_record(
-        request=case.request,
-        name="requests.correction.document_viewed",
-        actor=request.user,
-        data={"document": document.pk},
-    )
-    response = HttpResponse(content, content_type=document.content_type)
-    response["Content-Disposition"] = (
-        f'attachment; filename="correction-document-{document.pk}{_ext(document)}"'
-    )
-    response["Cache-Control"] = "no-store"
-    return response
-
-
-def _ext(document) -> str:
-    return {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
-        document.content_type, ""
     )

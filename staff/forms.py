@@ -35,6 +35,7 @@ class QueueFilterForm(forms.Form):
     assignee = forms.ChoiceField(required=False)
     overdue = forms.BooleanField(required=False)
     due_within = forms.IntegerField(required=False, min_value=0, max_value=365)
+    agent = forms.BooleanField(required=False)
     q = forms.CharField(required=False, max_length=254, strip=True)
     sort = forms.ChoiceField(required=False, choices=[("due", _("Due first")), ("-due", _("Due last"))])
     size = forms.TypedChoiceField(required=False, coerce=int, choices=[(s, s) for s in PAGE_SIZES])
@@ -84,6 +85,7 @@ class QueueFilterForm(forms.Form):
             assignee=data.get("assignee", ""),
             overdue=data.get("overdue", False),
             due_within=data.get("due_within"),
+            agent=data.get("agent", False),
             descending=data.get("sort") == "-due",
             after=data.get("after"),
             page_size=data.get("size") or PAGE_SIZES[0],
@@ -187,3 +189,49 @@ class AppealDecideForm(ConfirmedForm):
 class LogExportForm(forms.Form):
     start = forms.DateField(required=False)
     end = forms.DateField(required=False)
+
+
+# --- Evidence panels ---------------------------------------------------------------------------------
+class AgentDocumentAcceptForm(ConfirmedForm):
+    note = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
+
+
+class AgentDocumentRejectForm(ConfirmedForm):
+    note = forms.CharField(
+        label=_("Why is it rejected? (recorded; the requests still open are denied)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class ProcessorNoticeForm(ConfirmedForm):
+    notice = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class ProcessorConfirmForm(ProcessorNoticeForm):
+    outcome = forms.ChoiceField(
+        label=_("The recipient says"),
+        choices=[("completed", _("It has acted on the notice")), ("no_records", _("It holds no records"))],
+    )
+    note = forms.CharField(
+        label=_("How did it confirm? (e.g. e-mail reply of 3 May)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class CorrectionDecideForm(ConfirmedForm):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve and correct")), ("deny", _("Deny"))],
+        widget=forms.RadioSelect,
+    )
+    notes = forms.CharField(
+        label=_("Notes: the circumstances weighed"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    basis = forms.CharField(
+        label=_("Basis for a denial (sent to the requester)"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

@@ -35,12 +35,36 @@ class Action(StrEnum):
     LOWER_VERIFICATION = "lower_verification"  # propose, or confirm another approver's proposal
     DECIDE_APPEAL = "decide_appeal"
     EXPORT_LOG = "export_log"  # the §7101 request log as CSV
+    # Evidence panels. Recording a processor's confirmation and sending a failed notice again record
+    # facts and repeat an instruction already decided: analysts do them. Accepting an agent's document
+    # and deciding a correction change what happens to the consumer's data: approvers only.
+    RECORD_PROCESSOR_CONFIRMATION = "record_processor_confirmation"
+    RESEND_PROCESSOR_NOTICE = "resend_processor_notice"
+    REVIEW_AGENT_DOCUMENT = "review_agent_document"
+    DECIDE_CORRECTION = "decide_correction"
 
 
 A = Action
 _VIEWER = frozenset({A.VIEW_QUEUE, A.VIEW_METRICS})
-_ANALYST = _VIEWER | {A.VIEW_PERSONAL_DATA, A.SEARCH_EMAIL, A.NOTE, A.ASSIGN, A.REQUEST_INFO, A.EXTEND}
-_APPROVER = _ANALYST | {A.APPROVE, A.DENY, A.RERUN_FULFILMENT, A.LOWER_VERIFICATION, A.DECIDE_APPEAL}
+_ANALYST = _VIEWER | {
+    A.VIEW_PERSONAL_DATA,
+    A.SEARCH_EMAIL,
+    A.NOTE,
+    A.ASSIGN,
+    A.REQUEST_INFO,
+    A.EXTEND,
+    A.RECORD_PROCESSOR_CONFIRMATION,
+    A.RESEND_PROCESSOR_NOTICE,
+}
+_APPROVER = _ANALYST | {
+    A.APPROVE,
+    A.DENY,
+    A.RERUN_FULFILMENT,
+    A.LOWER_VERIFICATION,
+    A.DECIDE_APPEAL,
+    A.REVIEW_AGENT_DOCUMENT,
+    A.DECIDE_CORRECTION,
+}
 _ADMIN = _APPROVER | {A.EXPORT_LOG}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {

@@ -12,6 +12,11 @@ urlpatterns = [
     path("requests/bulk-assign/", views.bulk_assign, name="bulk_assign"),
     path("requests/<str:reference>/", views.request_detail, name="request_detail"),
     path("requests/<str:reference>/appeal/decide/", views.appeal_decide, name="appeal_decide"),
+    path(
+        "requests/<str:reference>/correction-documents/<int:document_id>/",
+        views.correction_document,
+        name="correction_document",
+    ),
     path("requests/<str:reference>/<slug:action>/", views.request_action, name="request_action"),
     path("appeals/", views.appeal_queue, name="appeals"),
     path("metrics/", views.metrics_page, name="metrics"),

@@ -17,6 +17,7 @@ from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
@@ -25,19 +26,24 @@ from requests_app import deadlines
 from requests_app.exceptions import RequestError
 from requests_app.models import Status
 
-from . import appeals, metrics, selectors, services
+from . import appeals, evidence, metrics, selectors, services
 from .forms import (
+    AgentDocumentAcceptForm,
+    AgentDocumentRejectForm,
     AppealDecideForm,
     ApproveForm,
     AssignForm,
     BulkAssignForm,
     ConfirmedForm,
+    CorrectionDecideForm,
     DenyForm,
     ExtendForm,
     InfoRequestForm,
     LogExportForm,
     LowerProposeForm,
     NoteForm,
+    ProcessorConfirmForm,
+    ProcessorNoticeForm,
     QueueFilterForm,
 )
 from .models import DenialReason
@@ -211,6 +217,8 @@ def request_detail(request, reference: str):
                 "info": InfoRequestForm(),
                 "lower": LowerProposeForm(),
                 "confirm": ConfirmedForm(),
+                "processor_confirm": ProcessorConfirmForm(),
+                "correction": CorrectionDecideForm(),
             },
         },
     )
@@ -272,6 +280,48 @@ def _lower_withdraw(r, form, user):
     return _("Proposal withdrawn.")
 
 
+def _agent_accept(r, form, user):
+    evidence.agent_document_decide(request=r, actor=user, accepted=True, note=form.cleaned_data["note"])
+    return _("The agent's document is accepted.")
+
+
+def _agent_reject(r, form, user):
+    evidence.agent_document_decide(request=r, actor=user, accepted=False, note=form.cleaned_data["note"])
+    return _("The agent's document is rejected; the requests still open are denied.")
+
+
+def _processor_confirm(r, form, user):
+    notice = evidence.processor_confirmation_record(
+        request=r,
+        actor=user,
+        notice_id=form.cleaned_data["notice"],
+        outcome=form.cleaned_data["outcome"],
+        note=form.cleaned_data["note"],
+    )
+    return _("Confirmation by %(recipient)s recorded.") % {"recipient": notice.recipient.name}
+
+
+def _processor_resend(r, form, user):
+    notice = evidence.processor_notice_send_again(
+        request=r, actor=user, notice_id=form.cleaned_data["notice"]
+    )
+    return _("The notice to %(recipient)s is being sent again.") % {"recipient": notice.recipient.name}
+
+
+def _correction_decide(r, form, user):
+    approve = form.cleaned_data["decision"] == "approve"
+    evidence.correction_decision_record(
+        request=r,
+        actor=user,
+        approve=approve,
+        notes=form.cleaned_data["notes"],
+        basis=form.cleaned_data["basis"],
+    )
+    if approve:
+        return _("Correction approved; the records are corrected and recipients instructed.")
+    return _("Correction denied; the requester has been told the basis.")
+
+
 ACTIONS = {
     "approve": (Action.APPROVE, ApproveForm, _approve),
     "deny": (Action.DENY, DenyForm, _deny),
@@ -283,6 +333,11 @@ ACTIONS = {
     "lower-propose": (Action.LOWER_VERIFICATION, LowerProposeForm, _lower_propose),
     "lower-confirm": (Action.LOWER_VERIFICATION, ConfirmedForm, _lower_confirm),
     "lower-withdraw": (Action.LOWER_VERIFICATION, ConfirmedForm, _lower_withdraw),
+    "agent-document-accept": (Action.REVIEW_AGENT_DOCUMENT, AgentDocumentAcceptForm, _agent_accept),
+    "agent-document-reject": (Action.REVIEW_AGENT_DOCUMENT, AgentDocumentRejectForm, _agent_reject),
+    "processor-confirm": (Action.RECORD_PROCESSOR_CONFIRMATION, ProcessorConfirmForm, _processor_confirm),
+    "processor-resend": (Action.RESEND_PROCESSOR_NOTICE, ProcessorNoticeForm, _processor_resend),
+    "correction-decide": (Action.DECIDE_CORRECTION, CorrectionDecideForm, _correction_decide),
 }
 
 
@@ -302,6 +357,36 @@ def request_action(request, reference: str, action: str):
     else:
         _form_errors(request, form)
     return redirect("staff:request_detail", reference=privacy_request.reference)
+
+
+def attachment_response(content: bytes, *, content_type: str, filename: str) -> HttpResponse:
+    """A staff download: only ever an attachment that a browser will not render, sniff or cache."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "no-store, private"
+    response["Cross-Origin-Resource-Policy"] = "same-origin"
+    return response
+
+
+@require_GET
+@staff_view
+def correction_document(request, reference: str, document_id: int):
+    """A correction's supporting document, for roles that may see personal data; every download is logged."""
+    privacy_request = staff_request_get(request.user, reference, Action.VIEW_PERSONAL_DATA)
+    found = evidence.correction_document_download(
+        request=privacy_request, actor=request.user, document_id=document_id
+    )
+    if found is None:
+        raise Http404
+    document, content = found
+    extension = {"application/pdf": ".pdf", "image/jpeg": ".jpg", "image/png": ".png"}.get(
+        document.content_type, ""
+    )
+    return attachment_response(
+        content, content_type=document.content_type, filename=f"correction-document-{document.pk}{extension}"
+    )
 
 
 # --- Appeals ------------------------------------------------------------------------------------------

@@ -60,30 +60,36 @@ def webhook_server():
     httpd.server_close()
 
 
-@pytest.fixture(autouse=True)
-def _data_map_in_transactional_tests(request):
-    """Transactional tests (live server, real worker) flush every table afterwards, the data map loaded by
-    migration 0002 included: load it again for each of them so that test order does not matter."""
-    marker = request.node.get_closest_marker("django_db")
-    transactional = "transactional_db" in request.fixturenames or "live_server" in request.fixturenames
-    if marker is not None and marker.kwargs.get("transaction"):
-        transactional = True
-    if "celery_worker_process" in request.fixturenames:
-        transactional = True
-    if transactional:
-        from django.apps import apps
-
-        from records.datamap import load_data_map
-
-        request.getfixturevalue("transactional_db")
-        load_data_map(apps)
-
-
-@pytest.fixture
-def data_map(db):
-    """The policy's data map. A migration loads it, but transactional tests flush it away: load it again."""
+def migration_data_load() -> None:
+    """Everything the data migrations load, again: the policy's data map (records 0002) and the staff
+    roles with their admin permissions and the denial reason templates (staff 0002). Idempotent."""
     from django.apps import apps
 
     from records.datamap import load_data_map
+    from staff.seed import roles_and_reasons_create
 
     load_data_map(apps)
+    roles_and_reasons_create(apps)
+
+
+_flushed = {"since_load": False}
+
+
+@pytest.fixture(autouse=True)
+def _migration_data(request):
+    """Transactional tests (live server, real worker) flush every table afterwards, the rows the data
+    migrations loaded included. Each of them loads those rows again first, and so does a database test
+    that runs after such a flush (pytest-django runs transactional tests last, so normally none does):
+    every test sees the database as the migrations left it, whatever the order."""
+    marker = request.node.get_closest_marker("django_db")
+    names = request.fixturenames
+    transactional = "transactional_db" in names or "live_server" in names
+    if marker is not None and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")):
+        transactional = True
+    if transactional:
+        request.getfixturevalue("transactional_db")
+        migration_data_load()
+        _flushed["since_load"] = True  # this test's teardown flushes them again
+    elif _flushed["since_load"] and (marker is not None or "db" in names):
+        request.getfixturevalue("db")
+        migration_data_load()  # inside the test's transaction: rolled back with it

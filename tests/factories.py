@@ -49,3 +49,14 @@ class PrivacyRequestFactory(factory.django.DjangoModelFactory):
     status_changed_at = factory.LazyAttribute(lambda o: o.received_at)
     ack_due = factory.LazyAttribute(lambda o: deadlines.ack_due(o.received_at))
     due_at = factory.LazyAttribute(lambda o: deadlines.response_due(o.received_at, o.kind))
+
+
+def staff_member(username: str, role: str, *, password: str | None = None):
+    """A staff user holding one role of staff/permissions.py (its group is created by a migration)."""
+    from django.contrib.auth.models import Group, User
+
+    user = User.objects.create_user(
+        username=username, email=f"{username}@rakunest.example", password=password
+    )
+    user.groups.add(Group.objects.get(name=role))
+    return user

@@ -1,17 +1,14 @@
 import pytest
-from django.apps import apps
 from django.contrib.auth.models import Group, User
 from playwright.sync_api import Page, expect
 
 from requests_app.models import RequestEvent, Status
-from staff.seed import roles_and_reasons_create
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_staff_member_signs_in_and_approves_a_request(page: Page, live_server):
-    roles_and_reasons_create(apps)  # an earlier transactional test may have flushed the migration's rows
     approver = User.objects.create_user(username="april", password="a long enough password")
     approver.groups.add(Group.objects.get(name="approver"))
     privacy_request = PrivacyRequestFactory(
@@ -38,3 +35,54 @@ def test_a_staff_member_signs_in_and_approves_a_request(page: Page, live_server)
     assert (
         RequestEvent.objects.get(request=privacy_request, name="requests.request.approved").actor == approver
     )
+
+
+def test_an_approver_accepts_an_agents_document_from_the_request_page(page: Page, live_server):
+    from records.vault import vault_put
+    from requests_app import agents
+    from requests_app.models import AgentAuthorization
+
+    approver = User.objects.create_user(username="april", password="a long enough password")
+    approver.groups.add(Group.objects.get(name="approver"))
+    privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW, consumer=ConsumerFactory())
+    stored = vault_put(content=b"%PDF-1.7 permission", folder=agents.DOCUMENT_FOLDER)
+    AgentAuthorization.objects.create(
+        submission=privacy_request.submission,
+        agent_name="Alex Rivera",
+        agent_email="alex@agents.example",
+        document_type=AgentAuthorization.DocumentType.POWER_OF_ATTORNEY,
+        document_storage_name=stored.name,
+        document_sha256=stored.sha256,
+        document_size=stored.size,
+        document_content_type="application/pdf",
+        document_display_name="power-of-attorney.pdf",
+        document_pages=2,
+        document_removed=["JavaScript"],
+    )
+
+    page.goto(f"{live_server.url}/staff/")
+    page.get_by_label("Username").fill("april")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/staff/requests/{privacy_request.reference}/")
+
+    panel = page.locator("section", has=page.get_by_role("heading", name="Authorized agent"))
+    expect(panel.get_by_text("Alex Rivera")).to_be_visible()
+    expect(panel.get_by_text("2 pages")).to_be_visible()
+    expect(panel.get_by_role("link", name="Download the document")).to_be_visible()
+    accept = panel.locator("details.action", has_text="Accept document")
+    accept.get_by_label("Note (optional)").fill("Notarised power of attorney.")
+    accept.get_by_role("button", name="Accept document").click()
+    # The browser refuses an unticked confirmation box: nothing was sent.
+    assert AgentAuthorization.objects.get().review == AgentAuthorization.Review.PENDING
+
+    accept.get_by_label("I have checked this and confirm").check()
+    accept.get_by_role("button", name="Accept document").click()
+
+    expect(page.get_by_text("The agent's document is accepted.")).to_be_visible()
+    authorization = AgentAuthorization.objects.get()
+    assert authorization.review == AgentAuthorization.Review.ACCEPTED
+    assert authorization.reviewed_by == approver
+    event = RequestEvent.objects.get(request=privacy_request, name="agents.document.accepted")
+    assert event.actor == approver and event.reason == "Notarised power of attorney."
+    expect(page.get_by_role("button", name="Accept document")).to_have_count(0)

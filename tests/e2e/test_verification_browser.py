@@ -2,12 +2,10 @@ import io
 import re
 
 import pytest
-from django.apps import apps as django_apps
 from django.core import mail
 from django.core.management import call_command
 from playwright.sync_api import Page, expect
 
-from records.datamap import load_data_map
 from requests_app.models import PrivacyRequest, Status
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -20,7 +18,6 @@ def _code_for(address: str) -> str:
 
 def test_demo_person_maya_chen_verifies_end_to_end(page: Page, live_server, settings):
     settings.AUTO_APPROVE_VERIFIED_KINDS = []
-    load_data_map(django_apps)  # earlier transactional tests flushed what the migration loaded
     call_command("seed_demo", "--consumers", "0", "--no-progress", stdout=io.StringIO())
     page.goto(f"{live_server.url}/requests/new/")
     page.get_by_label("Get a copy of the specific pieces of information (portable)").check()

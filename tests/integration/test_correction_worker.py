@@ -1,20 +1,19 @@
 import random
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from records.models import DataPoint, Recipient
 from requests_app.correction import ItemInput, correction_decide, correction_submit
 from requests_app.fulfilment import request_approve
 from requests_app.management.commands.seed_demo import DataPointMaker
 from requests_app.models import CorrectionCase, Kind, ProcessorNotice, Status
-from tests.factories import ConsumerFactory, PrivacyRequestFactory
+from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(data_map, request):
+def worker(request):
     return request.getfixturevalue("celery_worker_process")
 
 
@@ -39,7 +38,7 @@ def test_a_real_worker_invites_the_requester_and_instructs_recipients_after_appr
     correction_submit(
         request=request, items=[ItemInput(address.pk, "500 Howard Street, San Francisco, CA 94105")]
     )
-    analyst = get_user_model().objects.create_user("analyst", is_staff=True)
+    analyst = staff_member("approver", "approver")
     correction_decide(request=request, actor=analyst, approve=True, notes="Lease seen.")
 
     def notice_sent():

@@ -15,7 +15,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(data_map, request):
+def worker(request):
     return request.getfixturevalue("celery_worker_process")
 
 

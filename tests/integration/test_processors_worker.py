@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def worker(monkeypatch, request, data_map):
+def worker(monkeypatch, request):
     """A real worker whose retry back-off starts at 1 s instead of a minute."""
     monkeypatch.setenv("PROCESSOR_RETRY_BASE_SECONDS", "1")
     return request.getfixturevalue("celery_worker_process")

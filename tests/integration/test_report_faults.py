@@ -28,17 +28,7 @@ def ready_mails(worker) -> dict[str, int]:
     return counts
 
 
-@pytest.fixture
-def data_map(transactional_db):
-    """Transactional tests that ran before flushed the data map its migration loaded: load it again."""
-    from django.apps import apps
-
-    from records.datamap import load_data_map
-
-    load_data_map(apps)
-
-
-def test_a_worker_killed_mid_render_loses_and_repeats_nothing(celery_worker_process, data_map, settings):
+def test_a_worker_killed_mid_render_loses_and_repeats_nothing(celery_worker_process, settings):
     worker = celery_worker_process
     requests = [
         access_request(kind=Kind.ACCESS_SPECIFIC if i % 2 else Kind.KNOW_CATEGORIES, points=MANY_POINTS)

@@ -24,7 +24,7 @@ from requests_app import agents
 from requests_app.exceptions import RequestError
 from requests_app.fulfilment import request_approve
 from requests_app.models import AgentAuthorization, PrivacyRequest, RequestEvent, Status, Submission
-from tests.factories import ConsumerFactory
+from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 from tests.verification.test_uploads import (
     CountingZeroStream,
     all_dictionaries,
@@ -513,7 +513,8 @@ def test_the_expiry_task_is_on_the_beat_schedule():
 
 @pytest.fixture
 def staff_user():
-    return get_user_model().objects.create_user("analyst", password="x" * 12, is_staff=True)
+    """The staff member who reviews agents' documents: the approver role (staff/permissions.py)."""
+    return staff_member("analyst", "approver", password="x" * 12)
 
 
 def test_without_the_consumers_confirmation_nothing_is_approved_or_fulfilled(submitted, staff_user):
@@ -671,15 +672,18 @@ def test_the_submitted_page_shows_only_this_browsers_submission(client, submitte
 
 
 def download_url(authorization) -> str:
-    return reverse("requests_app:agent_document_download", args=[authorization.pk])
+    return reverse("requests_app:agent_document_download", args=[reference_of(authorization)])
 
 
 def test_only_staff_may_download_the_document(client, submitted):
     url = download_url(submitted)
-    assert client.get(url).status_code == 302
+    assert client.get(url).status_code == 302  # anonymous: to the staff login
     get_user_model().objects.create_user("member", password="x" * 12)
     client.login(username="member", password="x" * 12)
-    assert client.get(url).status_code == 302
+    assert client.get(url).status_code == 403  # signed in without a staff role
+    viewer = staff_member("viewer", "viewer")
+    client.force_login(viewer)
+    assert client.get(url).status_code == 403  # a role that may not see personal data
     assert not RequestEvent.objects.filter(name="agents.document.downloaded").exists()
 
 
@@ -699,7 +703,11 @@ def test_staff_download_is_an_attachment_that_browsers_will_not_render(client, s
 
 def test_download_of_an_unknown_document_is_not_found(client, staff_user):
     client.force_login(staff_user)
-    assert client.get(reverse("requests_app:agent_document_download", args=[999999])).status_code == 404
+    unknown = reverse("requests_app:agent_document_download", args=["RN-2222-2222-2222"])
+    assert client.get(unknown).status_code == 404
+    not_an_agents = PrivacyRequestFactory()
+    url = reverse("requests_app:agent_document_download", args=[not_an_agents.reference])
+    assert client.get(url).status_code == 404
 
 
 def test_an_agent_filing_many_requests_in_a_day_is_flagged(

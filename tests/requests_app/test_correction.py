@@ -26,10 +26,10 @@ from requests_app.models import (
     Status,
 )
 from requests_app.views import STATUS_ACCESS_KEY
-from tests.factories import ConsumerFactory, PrivacyRequestFactory
+from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 from verification.uploads import SanitizedUpload
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_map")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -51,8 +51,9 @@ def correct_request(maya):
 
 
 @pytest.fixture
-def analyst():
-    return get_user_model().objects.create_user("analyst", password="x" * 12, is_staff=True)
+def approver():
+    """The staff member who decides corrections: the approver role (staff/permissions.py)."""
+    return staff_member("approver", "approver", password="x" * 12)
 
 
 @pytest.fixture
@@ -104,7 +105,7 @@ def test_only_values_that_describe_the_person_are_offered_for_correction(correct
 
 
 def test_an_approved_correction_changes_the_records_instructs_recipients_and_forgets_the_values(
-    correct_request, analyst, outbox, recipients_by_email, django_capture_on_commit_callbacks
+    correct_request, approver, outbox, recipients_by_email, django_capture_on_commit_callbacks
 ):
     address = _point(correct_request.consumer, "member_accounts", "postal_address")
     case = correction.correction_submit(
@@ -120,7 +121,7 @@ def test_an_approved_correction_changes_the_records_instructs_recipients_and_for
 
     with django_capture_on_commit_callbacks(execute=True):
         correction.correction_decide(
-            request=correct_request, actor=analyst, approve=True, notes="Lease attached matches."
+            request=correct_request, actor=approver, approve=True, notes="Lease attached matches."
         )
 
     address.refresh_from_db()
@@ -136,19 +137,19 @@ def test_an_approved_correction_changes_the_records_instructs_recipients_and_for
     assert set(case.items.values_list("corrected_value", flat=True)) == {""}
     assert not default_storage.exists(document.storage_name)
     decided = RequestEvent.objects.get(request=correct_request, name="requests.correction.decided")
-    assert decided.actor == analyst
+    assert decided.actor == approver
     assert "Howard" not in str(decided.data)
 
 
 def test_a_denial_gives_the_basis_and_lets_the_consumer_add_a_health_statement(
-    correct_request, analyst, outbox
+    correct_request, approver, outbox
 ):
     check = _point(correct_request.consumer, "health_checks", "temperature_check")
     correction.correction_submit(request=correct_request, items=[ItemInput(check.pk, "36.5 °C")])
 
     correction.correction_decide(
         request=correct_request,
-        actor=analyst,
+        actor=approver,
         approve=False,
         notes="Device log shows 36.7.",
         basis="The reading was recorded by a calibrated device and nothing shows it was wrong.",
@@ -173,11 +174,11 @@ def test_a_denial_gives_the_basis_and_lets_the_consumer_add_a_health_statement(
         correction.correction_statement_add(request=correct_request, text="Again.")
 
 
-def test_a_denial_of_non_health_information_offers_no_statement(correct_request, analyst, outbox):
+def test_a_denial_of_non_health_information_offers_no_statement(correct_request, approver, outbox):
     name = _point(correct_request.consumer, "member_accounts", "full_name")
     correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
     correction.correction_decide(
-        request=correct_request, actor=analyst, approve=False, notes="n", basis="No proof."
+        request=correct_request, actor=approver, approve=False, notes="n", basis="No proof."
     )
     assert "250 words" not in outbox[-1].body
     with pytest.raises(RequestError):
@@ -186,7 +187,7 @@ def test_a_denial_of_non_health_information_offers_no_statement(correct_request,
 
 
 def test_changing_the_email_needs_confirmation_at_the_old_address_which_is_told_afterwards(
-    correct_request, analyst, outbox
+    correct_request, approver, outbox
 ):
     email = _point(correct_request.consumer, "member_accounts", "email")
     case = correction.correction_submit(
@@ -199,13 +200,13 @@ def test_changing_the_email_needs_confirmation_at_the_old_address_which_is_told_
 
     with pytest.raises(RequestError) as refused:
         correction.correction_decide(
-            request=correct_request, actor=analyst, approve=True, notes="Looks right."
+            request=correct_request, actor=approver, approve=True, notes="Looks right."
         )
     assert refused.value.code == "contact_unconfirmed"
 
     assert correction.correction_contact_confirm(request=correct_request, code=code)
     correction.correction_decide(
-        request=correct_request, actor=analyst, approve=True, notes="Confirmed at old address."
+        request=correct_request, actor=approver, approve=True, notes="Confirmed at old address."
     )
 
     correct_request.consumer.refresh_from_db()
@@ -214,14 +215,14 @@ def test_changing_the_email_needs_confirmation_at_the_old_address_which_is_told_
     assert notice_to_old.to == ["maya.chen@example.com"]
 
 
-def test_a_decision_needs_staff_notes_and_for_a_denial_a_basis(correct_request, analyst):
+def test_a_decision_needs_staff_notes_and_for_a_denial_a_basis(correct_request, approver):
     name = _point(correct_request.consumer, "member_accounts", "full_name")
     correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
     member = get_user_model().objects.create_user("member")
     for kwargs, code in [
         ({"actor": member, "approve": True, "notes": "x"}, "not_staff"),
-        ({"actor": analyst, "approve": True, "notes": " "}, "no_notes"),
-        ({"actor": analyst, "approve": False, "notes": "x", "basis": ""}, "no_basis"),
+        ({"actor": approver, "approve": True, "notes": " "}, "no_notes"),
+        ({"actor": approver, "approve": False, "notes": "x", "basis": ""}, "no_basis"),
     ]:
         with pytest.raises(RequestError) as refused:
             correction.correction_decide(request=correct_request, **kwargs)
@@ -325,24 +326,30 @@ def test_an_empty_or_invalid_correction_is_refused_with_a_message(client, correc
     assert 'aria-invalid="true"' in response.content.decode()
 
 
-def test_the_staff_correction_page_is_for_staff_only(client, correct_request, analyst):
-    url = reverse("requests_app:staff_correction", args=[correct_request.reference])
+def test_the_correction_on_the_staff_request_page_is_for_staff_roles_only(client, correct_request, approver):
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
+    url = reverse("staff:request_detail", args=[correct_request.reference])
     assert client.get(url).status_code == 302  # anonymous: to the login page
     get_user_model().objects.create_user("member", password="y" * 12)
     client.login(username="member", password="y" * 12)
-    assert client.get(url).status_code == 302
-    client.login(username="analyst", password="x" * 12)
-    assert client.get(url).status_code == 200
+    assert client.get(url).status_code == 403  # signed in, but no staff role
+    client.login(username="approver", password="x" * 12)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "Maya Chen-Lee" in response.content.decode()
 
 
-def test_staff_decide_from_the_staff_page(client, correct_request, analyst, outbox):
+def test_staff_decide_from_the_staff_page(client, correct_request, approver, outbox):
     name = _point(correct_request.consumer, "member_accounts", "full_name")
     correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
-    client.login(username="analyst", password="x" * 12)
-    url = reverse("requests_app:staff_correction", args=[correct_request.reference])
-    refused = client.post(url, {"decision": "deny", "notes": "n", "basis": ""})
+    client.login(username="approver", password="x" * 12)
+    url = reverse("staff:request_action", args=[correct_request.reference, "correction-decide"])
+    refused = client.post(url, {"decision": "deny", "notes": "n", "basis": "", "confirm": "on"}, follow=True)
     assert "Give the basis" in refused.content.decode()
-    response = client.post(url, {"decision": "approve", "notes": "Marriage certificate seen."})
+    response = client.post(
+        url, {"decision": "approve", "notes": "Marriage certificate seen.", "confirm": "on"}
+    )
     assert response.status_code == 302
     name.refresh_from_db()
     assert name.value == "Maya Chen-Lee"
@@ -350,29 +357,29 @@ def test_staff_decide_from_the_staff_page(client, correct_request, analyst, outb
     assert correct_request.consumer.last_name == "Chen-Lee"
 
 
-def test_a_staff_member_downloads_a_document_and_it_is_logged(client, correct_request, analyst):
+def test_a_staff_member_downloads_a_document_and_it_is_logged(client, correct_request, approver):
     case = correction.correction_submit(
         request=correct_request,
         items=[ItemInput(_point(correct_request.consumer, "member_accounts", "full_name").pk, "M. Chen")],
         documents=[_sanitized_png()],
     )
     document = case.documents.get()
-    url = reverse("requests_app:staff_correction_document", args=[correct_request.reference, document.pk])
+    url = reverse("staff:correction_document", args=[correct_request.reference, document.pk])
     assert client.get(url).status_code == 302
-    client.login(username="analyst", password="x" * 12)
+    client.login(username="approver", password="x" * 12)
     response = client.get(url)
     assert response.status_code == 200
     assert response.content == _png()
-    assert RequestEvent.objects.filter(name="requests.correction.document_viewed", actor=analyst).exists()
+    assert RequestEvent.objects.filter(name="requests.correction.document_viewed", actor=approver).exists()
 
 
-def test_the_statement_page_is_only_there_after_a_denied_health_correction(client, correct_request, analyst):
+def test_the_statement_page_is_only_there_after_a_denied_health_correction(client, correct_request, approver):
     _open_status(client, correct_request)
     url = reverse("requests_app:correction_statement", args=[correct_request.reference])
     assert client.get(url).status_code == 404
     check = _point(correct_request.consumer, "health_checks", "temperature_check")
     correction.correction_submit(request=correct_request, items=[ItemInput(check.pk, "36.5 °C")])
-    correction.correction_decide(request=correct_request, actor=analyst, approve=False, notes="n", basis="b")
+    correction.correction_decide(request=correct_request, actor=approver, approve=False, notes="n", basis="b")
     too_long = client.post(url, {"text": "word " * 260})
     assert "the limit is 250" in too_long.content.decode()
     done = client.post(url, {"text": "It was a hot day."})

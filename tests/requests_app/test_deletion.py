@@ -26,7 +26,7 @@ from requests_app.models import (
 from requests_app.views import STATUS_ACCESS_KEY
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_map")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture

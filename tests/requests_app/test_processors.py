@@ -18,9 +18,9 @@ from requests_app.processors import (
     webhook_signature,
     webhook_signature_valid,
 )
-from tests.factories import ConsumerFactory, PrivacyRequestFactory
+from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("data_map")]
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -308,7 +308,7 @@ def test_the_callback_endpoint_needs_a_signature_and_accepts_only_post(client):
 
 def test_staff_record_a_confirmation_that_came_by_email(request_for_maya, email_recipient):
     notice = _sent_notice(request_for_maya, email_recipient)
-    analyst = get_user_model().objects.create_user("analyst", is_staff=True)
+    analyst = staff_member("analyst", "analyst")
 
     assert processor_notice_confirm_by_staff(notice_id=notice.pk, actor=analyst, note="reply of 3 May")
 

@@ -68,13 +68,3 @@ def analyst_client(analyst) -> Client:
 @pytest.fixture
 def viewer_client(viewer) -> Client:
     return signed_in(viewer)
-
-
-@pytest.fixture(autouse=True)
-def _staff_seed(db):
-    """Transactional tests (browser, worker) flush the tables the data migration filled: fill them again."""
-    from django.apps import apps
-
-    from staff.seed import roles_and_reasons_create
-
-    roles_and_reasons_create(apps)

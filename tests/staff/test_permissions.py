@@ -4,8 +4,16 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
+from records.models import Recipient
 from requests_app.fulfilment import FULFILMENT_TASKS
-from requests_app.models import RequestEvent, Status
+from requests_app.models import (
+    AgentAuthorization,
+    CorrectionCase,
+    Kind,
+    ProcessorNotice,
+    RequestEvent,
+    Status,
+)
 from staff.appeals import appeal_submit
 from staff.models import Appeal, DenialReasonTemplate, VerificationLowering
 from staff.permissions import ROLE_ACTIONS, Action, Role, staff_request_get, user_actions
@@ -38,12 +46,33 @@ def _prepare(action: str, other_approver):
         return PrivacyRequestFactory(status=Status.FULFILLING), {}
     if action == "lower-propose":
         return PrivacyRequestFactory(), {"level": "reasonable", "reason": "Phone call matched 2 points."}
-    if action == "lower-confirm":
+    if action in ("lower-confirm", "lower-withdraw"):
         r = PrivacyRequestFactory()
         VerificationLowering.objects.create(
             request=r, level="reasonable", reason="ok", proposed_by=other_approver
         )
         return r, {}
+    if action in ("agent-document-accept", "agent-document-reject"):
+        r = PrivacyRequestFactory(status=Status.IN_REVIEW)
+        AgentAuthorization.objects.create(
+            submission=r.submission, agent_name="Alex Rivera", agent_email="alex@agents.example"
+        )
+        return r, {"note": "Signed and dated." if action.endswith("accept") else "Not signed."}
+    if action in ("processor-confirm", "processor-resend"):
+        r = PrivacyRequestFactory(kind=Kind.DELETE, status=Status.FULFILLING)
+        confirm = action == "processor-confirm"
+        notice = ProcessorNotice.objects.create(
+            request=r,
+            recipient=Recipient.objects.get(code="event_registration"),
+            action="delete",
+            method="email",
+            status=ProcessorNotice.State.SENT if confirm else ProcessorNotice.State.FAILED,
+        )
+        return r, {"notice": notice.pk, "outcome": "completed", "note": "Reply of 3 May."}
+    if action == "correction-decide":
+        r = PrivacyRequestFactory(kind=Kind.CORRECT, status=Status.FULFILLING)
+        CorrectionCase.objects.create(request=r, state=CorrectionCase.State.SUBMITTED)
+        return r, {"decision": "deny", "notes": "Records checked.", "basis": "The records are accurate."}
     raise AssertionError(action)
 
 
@@ -57,7 +86,20 @@ ACTION_PERMISSION = {
     "rerun": Action.RERUN_FULFILMENT,
     "lower-propose": Action.LOWER_VERIFICATION,
     "lower-confirm": Action.LOWER_VERIFICATION,
+    "lower-withdraw": Action.LOWER_VERIFICATION,
+    "agent-document-accept": Action.REVIEW_AGENT_DOCUMENT,
+    "agent-document-reject": Action.REVIEW_AGENT_DOCUMENT,
+    "processor-confirm": Action.RECORD_PROCESSOR_CONFIRMATION,
+    "processor-resend": Action.RESEND_PROCESSOR_NOTICE,
+    "correction-decide": Action.DECIDE_CORRECTION,
 }
+
+
+def test_the_matrix_covers_every_action_of_the_request_page():
+    from staff.views import ACTIONS
+
+    assert set(ACTIONS) == set(ACTION_PERMISSION)
+    assert all(ACTIONS[slug][0] == permission for slug, permission in ACTION_PERMISSION.items())
 
 
 @pytest.mark.parametrize("role", list(Role))
@@ -98,6 +140,10 @@ def test_the_roles_build_on_each_other():
     assert Action.VIEW_PERSONAL_DATA not in ROLE_ACTIONS[Role.VIEWER]
     assert Action.APPROVE not in ROLE_ACTIONS[Role.ANALYST]
     assert Action.EXPORT_LOG not in ROLE_ACTIONS[Role.APPROVER]
+    assert Action.RECORD_PROCESSOR_CONFIRMATION in ROLE_ACTIONS[Role.ANALYST]
+    assert Action.RESEND_PROCESSOR_NOTICE in ROLE_ACTIONS[Role.ANALYST]
+    assert Action.REVIEW_AGENT_DOCUMENT not in ROLE_ACTIONS[Role.ANALYST]
+    assert Action.DECIDE_CORRECTION not in ROLE_ACTIONS[Role.ANALYST]
 
 
 def test_an_inactive_or_anonymous_user_has_no_actions(analyst):
