@@ -42,8 +42,6 @@ os.environ.setdefault("FERNET_KEYS", base64.urlsafe_b64encode(secrets.token_byte
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-for _secret in ("PROCESSOR_WEBHOOK_SECRET", "PROCESSOR_SUBJECT_HASH_KEY", "SUPPRESSION_HASH_KEY"):
-    os.environ.setdefault(_secret, "bench-" + secrets.token_hex(16))
 os.environ.setdefault("RAKUNEST_VAR_DIR", "/tmp/rk-bench-queue-var")  # noqa: S108
 
 

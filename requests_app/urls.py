@@ -56,11 +56,6 @@ urlpatterns += [
     path("requests/confirm/new-code/", views_agents.confirm_resend, name="confirm_resend"),
     path("requests/confirm/answer/", views_agents.confirm_answer, name="confirm_answer"),
     path("requests/confirm/done/", views_agents.confirm_done, name="confirm_done"),
-    path(
-        "staff/agent-documents/<str:reference>/download/",
-        views_agents.agent_document_download,
-        name="agent_document_download",
-    ),
     path("requests/status/report/code/", views_reports.report_code_request, name="report_code_request"),
     path("requests/status/report/", views_reports.report_download, name="report_download"),
     path("requests/status/report/<str:which>/", views_reports.report_file, name="report_file"),

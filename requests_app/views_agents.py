@@ -4,16 +4,13 @@ staff download of the uploaded document."""
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.core.files.uploadhandler import MemoryFileUploadHandler
-from django.http import Http404
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods
 
-from staff.permissions import Action, staff_request_get
-from staff.views import attachment_response, staff_view
 from verification.exceptions import VerificationError
 
 from . import agents, selectors
@@ -296,20 +293,3 @@ def confirm_done(request):
 
 
 # --- staff ---------------------------------------------------------------------------------------------
-
-
-@require_GET
-@staff_view
-def agent_document_download(request, reference: str):
-    """The sanitised document of the agent who filed `reference`, for staff roles that may see personal
-    data (the staff app's role table), only ever as an attachment; every download is logged."""
-    privacy_request = staff_request_get(request.user, reference, Action.VIEW_PERSONAL_DATA)
-    authorization = AgentAuthorization.objects.filter(submission_id=privacy_request.submission_id).first()
-    if authorization is None or not authorization.document_storage_name:
-        raise Http404
-    content = agents.agent_document_fetch(authorization=authorization, actor=request.user)
-    return attachment_response(
-        content,
-        content_type=authorization.document_content_type,
-        filename=authorization.document_display_name or "document",
-    )

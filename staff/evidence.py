@@ -23,6 +23,8 @@ from requests_app.models import (
     ProcessorNotice,
 )
 
+from .permissions import Action, require_action
+
 # --- reads for the panels --------------------------------------------------------------------------------
 
 
@@ -83,6 +85,7 @@ def agent_document_decide(
     *, request: PrivacyRequest, actor, accepted: bool, note: str = ""
 ) -> AgentAuthorization:
     """Accept or reject the agent's permission document (a rejection denies the requests still open)."""
+    require_action(actor, Action.REVIEW_AGENT_DOCUMENT)
     authorization = _authorization(request)
     if request.is_closed:
         raise RequestError(_("This request is closed."), code="closed")
@@ -110,6 +113,7 @@ def processor_confirmation_record(
     *, request: PrivacyRequest, actor, notice_id: int, outcome: str, note: str
 ) -> ProcessorNotice:
     """A confirmation that arrived another way (an e-mail reply, a portal screenshot), with a note."""
+    require_action(actor, Action.RECORD_PROCESSOR_CONFIRMATION)
     notice = _notice(request, notice_id)
     note = note.strip()
     if not note:
@@ -129,6 +133,7 @@ def processor_confirmation_record(
 
 def processor_notice_send_again(*, request: PrivacyRequest, actor, notice_id: int) -> ProcessorNotice:
     """Send a notice that could not be delivered again (after the recipient's address was fixed)."""
+    require_action(actor, Action.RESEND_PROCESSOR_NOTICE)
     notice = _notice(request, notice_id)
     if notice.status != ProcessorNotice.State.FAILED:
         raise RequestError(
@@ -142,6 +147,7 @@ def processor_notice_send_again(*, request: PrivacyRequest, actor, notice_id: in
 def correction_decision_record(
     *, request: PrivacyRequest, actor, approve: bool, notes: str, basis: str
 ) -> CorrectionCase:
+    require_action(actor, Action.DECIDE_CORRECTION)
     if request.kind != Kind.CORRECT or not CorrectionCase.objects.filter(request=request).exists():
         raise RequestError(_("This request has no correction to decide."), code="no_correction")
     return correction.correction_decide(

@@ -17,6 +17,7 @@ urlpatterns = [
         views.correction_document,
         name="correction_document",
     ),
+    path("requests/<str:reference>/agent-document/", views.agent_document, name="agent_document"),
     path("requests/<str:reference>/<slug:action>/", views.request_action, name="request_action"),
     path("appeals/", views.appeal_queue, name="appeals"),
     path("metrics/", views.metrics_page, name="metrics"),

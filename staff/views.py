@@ -22,9 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from requests_app import deadlines
+from requests_app import agents, deadlines
 from requests_app.exceptions import RequestError
-from requests_app.models import Status
+from requests_app.models import AgentAuthorization, Status
 
 from . import appeals, evidence, metrics, selectors, services
 from .forms import (
@@ -386,6 +386,23 @@ def correction_document(request, reference: str, document_id: int):
     )
     return attachment_response(
         content, content_type=document.content_type, filename=f"correction-document-{document.pk}{extension}"
+    )
+
+
+@require_GET
+@staff_view
+def agent_document(request, reference: str):
+    """The sanitised document of the agent who filed `reference`, for roles that may see personal data,
+    only ever as a sandboxed attachment; every download is logged."""
+    privacy_request = staff_request_get(request.user, reference, Action.VIEW_PERSONAL_DATA)
+    authorization = AgentAuthorization.objects.filter(submission_id=privacy_request.submission_id).first()
+    if authorization is None or not authorization.document_storage_name:
+        raise Http404
+    content = agents.agent_document_fetch(authorization=authorization, actor=request.user)
+    return attachment_response(
+        content,
+        content_type=authorization.document_content_type,
+        filename=authorization.document_display_name or "document",
     )
 
 

@@ -672,7 +672,7 @@ def test_the_submitted_page_shows_only_this_browsers_submission(client, submitte
 
 
 def download_url(authorization) -> str:
-    return reverse("requests_app:agent_document_download", args=[reference_of(authorization)])
+    return reverse("staff:agent_document", args=[reference_of(authorization)])
 
 
 def test_only_staff_may_download_the_document(client, submitted):
@@ -703,10 +703,10 @@ def test_staff_download_is_an_attachment_that_browsers_will_not_render(client, s
 
 def test_download_of_an_unknown_document_is_not_found(client, staff_user):
     client.force_login(staff_user)
-    unknown = reverse("requests_app:agent_document_download", args=["RN-2222-2222-2222"])
+    unknown = reverse("staff:agent_document", args=["RN-2222-2222-2222"])
     assert client.get(unknown).status_code == 404
     not_an_agents = PrivacyRequestFactory()
-    url = reverse("requests_app:agent_document_download", args=[not_an_agents.reference])
+    url = reverse("staff:agent_document", args=[not_an_agents.reference])
     assert client.get(url).status_code == 404
 
 

@@ -4,6 +4,8 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -26,6 +28,7 @@ from requests_app.models import (
     Status,
 )
 from requests_app.views import STATUS_ACCESS_KEY
+from staff.evidence import correction_decision_record
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 from verification.uploads import SanitizedUpload
 
@@ -219,8 +222,10 @@ def test_a_decision_needs_staff_notes_and_for_a_denial_a_basis(correct_request, 
     name = _point(correct_request.consumer, "member_accounts", "full_name")
     correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
     member = get_user_model().objects.create_user("member")
+    with pytest.raises(PermissionDenied):  # the staff app's role table decides who may decide
+        correction_decision_record(request=correct_request, actor=member, approve=True, notes="x", basis="")
     for kwargs, code in [
-        ({"actor": member, "approve": True, "notes": "x"}, "not_staff"),
+        ({"actor": AnonymousUser(), "approve": True, "notes": "x"}, "not_staff"),
         ({"actor": approver, "approve": True, "notes": " "}, "no_notes"),
         ({"actor": approver, "approve": False, "notes": "x", "basis": ""}, "no_basis"),
     ]:

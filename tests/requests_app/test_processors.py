@@ -319,11 +319,20 @@ def test_staff_record_a_confirmation_that_came_by_email(request_for_maya, email_
     assert event.actor == analyst
 
 
-def test_someone_who_is_not_staff_cannot_record_a_confirmation(request_for_maya, email_recipient):
+def test_someone_without_a_staff_role_cannot_record_a_confirmation(request_for_maya, email_recipient):
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from staff.evidence import processor_confirmation_record
+
     notice = _sent_notice(request_for_maya, email_recipient)
     member = get_user_model().objects.create_user("member")
+    with pytest.raises(PermissionDenied):
+        processor_confirmation_record(
+            request=request_for_maya, actor=member, notice_id=notice.pk, outcome="completed", note="Replied."
+        )
     with pytest.raises(ProcessorError):
-        processor_notice_confirm_by_staff(notice_id=notice.pk, actor=member)
+        processor_notice_confirm_by_staff(notice_id=notice.pk, actor=AnonymousUser())
     notice.refresh_from_db()
     assert notice.status == ProcessorNotice.State.SENT
 

@@ -124,7 +124,7 @@ def agent_request():
 
 
 def _download(privacy_request) -> str:
-    return reverse("requests_app:agent_document_download", args=[privacy_request.reference])
+    return reverse("staff:agent_document", args=[privacy_request.reference])
 
 
 def test_a_viewer_sees_the_document_facts_but_not_the_agent_nor_the_download(viewer_client, agent_request):
