@@ -151,6 +151,15 @@ def main() -> None:
         script = var / "post.lua"
         script.write_text(LUA.replace("__TOKEN__", token).replace("__PORT__", str(PORT)))
 
+        # Warm-up, not measured: gunicorn workers import lazily and compile templates on first use.
+        for path in ("/requests/new/", "/bench/floor/", "/bench/floor-raw/"):
+            wrk(
+                f"{base}{path}",
+                connections=4,
+                duration=2,
+                script=None if path == "/requests/new/" else script,
+            )
+        wrk(f"{base}/requests/new/", connections=4, duration=2, script=script)
         print(f"gunicorn 2 sync workers, PostgreSQL, Redis broker; wrk 2 threads, {args.duration}s per run")
         print(f"{'scenario':<38}{'conc':>5}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
         get = wrk(f"{base}/requests/new/", connections=16, duration=args.duration, script=None)

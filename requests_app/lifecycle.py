@@ -71,19 +71,19 @@ def event_record(
     )
 
 
-def requests_open(
+def requests_build(
     *,
     submission,
     kinds: list[str],
     first_status: Callable[[str], str],
     actor_label: str = "requester",
     data: dict[str, Any] | None = None,
-) -> list[PrivacyRequest]:
-    """Create one request per kind (de-duplicated, in order), received and moved to its first state.
+) -> tuple[list[PrivacyRequest], list[RequestEvent]]:
+    """New requests, one per kind (de-duplicated, in order), received and moved to their first state,
+    with their opening events; nothing saved yet.
 
     Creation is not a change of status, but it is recorded like one: a `received` event and the move to
-    the kind's first state, checked against the transition table. Bulk inserts, because intake is the
-    hot path (DESIGN §8).
+    the kind's first state, checked against the transition table.
     """
     now = timezone.now()
     requests = []
@@ -102,29 +102,41 @@ def requests_open(
                 due_at=deadlines.response_due(now, kind),
             )
         )
+    events = [
+        event
+        for request in requests
+        for event in (
+            RequestEvent(
+                request=request,
+                name="requests.request.received",
+                actor_label=actor_label,
+                to_status=S.RECEIVED,
+                data=data or {},
+            ),
+            RequestEvent(
+                request=request,
+                name=f"requests.request.{request.status}",
+                actor_label="system",
+                from_status=S.RECEIVED,
+                to_status=request.status,
+            ),
+        )
+    ]
+    return requests, events
+
+
+def requests_save(requests: list[PrivacyRequest], events: list[RequestEvent]) -> None:
+    """Save what `requests_build` made, in two bulk inserts (intake is the hot path, DESIGN §8)."""
     # No savepoint: callers hold the outer transaction, and any failure here must undo all of it.
     with transaction.atomic(savepoint=False):
         PrivacyRequest.objects.bulk_create(requests)
-        RequestEvent.objects.bulk_create(
-            event
-            for request in requests
-            for event in (
-                RequestEvent(
-                    request=request,
-                    name="requests.request.received",
-                    actor_label=actor_label,
-                    to_status=S.RECEIVED,
-                    data=data or {},
-                ),
-                RequestEvent(
-                    request=request,
-                    name=f"requests.request.{request.status}",
-                    actor_label="system",
-                    from_status=S.RECEIVED,
-                    to_status=request.status,
-                ),
-            )
-        )
+        RequestEvent.objects.bulk_create(events)
+
+
+def requests_open(**kwargs: Any) -> list[PrivacyRequest]:
+    """`requests_build`, then `requests_save`."""
+    requests, events = requests_build(**kwargs)
+    requests_save(requests, events)
     return requests
 
 

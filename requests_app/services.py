@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from verification.otp import code_check, code_issue
 
 from .emails import email_send
 from .fulfilment import fulfilment_enqueue
-from .lifecycle import event_record, requests_open
+from .intake_sql import submission_insert
+from .lifecycle import event_record, requests_build, requests_save
 from .models import Channel, Kind, PrivacyRequest, Status, Submission
 
 logger = logging.getLogger(__name__)
@@ -53,28 +54,33 @@ def privacy_request_submit(
     """Record one submission with one request per kind, then acknowledge it after commit."""
     from .tasks import submission_received_task
 
-    with transaction.atomic():
-        submission = Submission.objects.create(
-            channel=channel,
-            language=language,
-            ip_hash=ip_hash(ip),
-            user_agent=user_agent[:300],
-            **requester.__dict__,
-        )
-        # Opt-out needs no verification (Regs §7026(d)); everything else waits for it.
-        requests = requests_open(
-            submission=submission,
-            kinds=kinds,
-            first_status=lambda kind: (
-                Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION
-            ),
-            data={"channel": channel},
-        )
-        for request in requests:
-            if request.status == Status.FULFILLING:
-                fulfilment_enqueue(request=request)
-        # One message for the acknowledgement and the first verification code (intake's hot path).
-        transaction.on_commit(lambda: submission_received_task.delay(submission.pk))
+    submission = Submission(
+        channel=channel,
+        language=language,
+        ip_hash=ip_hash(ip),
+        user_agent=user_agent[:300],
+        **requester.__dict__,
+    )
+    # Opt-out needs no verification (Regs §7026(d)); everything else waits for it.
+    requests, events = requests_build(
+        submission=submission,
+        kinds=kinds,
+        first_status=lambda kind: Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION,
+        data={"channel": channel},
+    )
+    if connection.vendor == "postgresql":
+        # One statement, atomic by itself: no BEGIN/COMMIT round trips on the hot path (intake_sql.py).
+        submission_insert(submission=submission, requests=requests, events=events)
+    else:
+        with transaction.atomic():
+            submission.save()
+            requests_save(requests, events)
+    # After commit (at once when the statement committed by itself, else when the caller's transaction does).
+    for request in requests:
+        if request.status == Status.FULFILLING:
+            fulfilment_enqueue(request=request)
+    # One message for the acknowledgement and the first verification code.
+    transaction.on_commit(lambda: submission_received_task.delay(submission.pk))
     logger.info("submission %s received with %d request(s)", submission.pk, len(requests))
     return requests
 
