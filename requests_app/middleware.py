@@ -7,8 +7,9 @@ consumer's opt-out request (channel "gpc"); otherwise nothing about it is stored
 """
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+
+from .session_access import session_access_id
 
 GPC_COOKIE = "gpc_opt_out"
 GPC_SESSION_KEY = "gpc_recorded_for"
@@ -45,12 +46,12 @@ class GlobalPrivacyControlMiddleware:
     @staticmethod
     def _opt_out_known_consumer(request) -> None:
         session = getattr(request, "session", None)
-        access = session.get(STATUS_ACCESS_KEY) if session is not None else None
-        if not access or access["until"] < timezone.now().timestamp():
+        request_id = session_access_id(session, STATUS_ACCESS_KEY)
+        if request_id is None:
             return
-        if session.get(GPC_SESSION_KEY) == access["id"]:
+        if session.get(GPC_SESSION_KEY) == request_id:
             return  # already handled for this status session: one query per session, not per page
         from .optout import gpc_consumer_opt_out
 
-        gpc_consumer_opt_out(status_request_id=access["id"])
-        session[GPC_SESSION_KEY] = access["id"]
+        gpc_consumer_opt_out(status_request_id=request_id)
+        session[GPC_SESSION_KEY] = request_id

@@ -1,6 +1,4 @@
-from django.conf import settings
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -8,6 +6,7 @@ from django_ratelimit.core import is_ratelimited
 from . import selectors, services
 from .forms import CodeForm, RequestForm, StatusLookupForm
 from .models import Kind
+from .session_access import session_access_grant, session_access_id
 
 SUBMITTED_KEY = "submitted_request_ids"
 STATUS_PENDING_KEY = "status_pending"
@@ -85,23 +84,18 @@ def status_code(request):
                 request_id=request.session.get(STATUS_PENDING_KEY), code=form.cleaned_data["code"]
             )
             if verified:
-                request.session.cycle_key()
                 request.session.pop(STATUS_PENDING_KEY, None)
-                request.session[STATUS_ACCESS_KEY] = {
-                    "id": verified.pk,
-                    "until": timezone.now().timestamp() + settings.STATUS_ACCESS_MINUTES * 60,
-                }
+                session_access_grant(request.session, STATUS_ACCESS_KEY, verified.pk)
                 return redirect("requests_app:status_view")
             form.add_error("code", _("That code is not right, has expired or was used. Ask for a new one."))
     return render(request, "requests_app/status_code.html", {"form": form})
 
 
 def status_view(request):
-    access = request.session.get(STATUS_ACCESS_KEY)
-    if not access or access["until"] < timezone.now().timestamp():
-        request.session.pop(STATUS_ACCESS_KEY, None)
+    request_id = session_access_id(request.session, STATUS_ACCESS_KEY)
+    if request_id is None:
         return redirect("requests_app:status_lookup")
-    privacy_request = selectors.request_for_status(request_id=access["id"])
+    privacy_request = selectors.request_for_status(request_id=request_id)
     return render(
         request,
         "requests_app/status_view.html",

@@ -6,7 +6,6 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.core.files.uploadhandler import MemoryFileUploadHandler
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods
@@ -23,6 +22,7 @@ from .forms_agents import (
     ConfirmResendForm,
 )
 from .models import AgentAuthorization, Kind, PrivacyRequest
+from .session_access import session_access_grant, session_access_id
 from .views import _client_ip, _limited
 
 SUBMITTED_KEY = "agent_submitted_request_ids"
@@ -158,12 +158,8 @@ def agent_status_code(request):
                 form.add_error(None, exc.message)
                 return render(request, "requests_app/agents/status_code.html", {"form": form})
             if verified:
-                request.session.cycle_key()
                 request.session.pop(STATUS_PENDING_KEY, None)
-                request.session[STATUS_ACCESS_KEY] = {
-                    "id": verified.pk,
-                    "until": timezone.now().timestamp() + settings.STATUS_ACCESS_MINUTES * 60,
-                }
+                session_access_grant(request.session, STATUS_ACCESS_KEY, verified.pk)
                 return redirect("requests_app:agent_status_view")
             form.add_error("code", _("That code is not right, has expired or was used. Ask for a new one."))
     return render(request, "requests_app/agents/status_code.html", {"form": form})
@@ -171,11 +167,8 @@ def agent_status_code(request):
 
 def _agent_access(request) -> AgentAuthorization | None:
     """The authorization this browser proved to be the agent of, or None (then: back to the lookup)."""
-    access = request.session.get(STATUS_ACCESS_KEY)
-    if not access or access["until"] < timezone.now().timestamp():
-        request.session.pop(STATUS_ACCESS_KEY, None)
-        return None
-    return AgentAuthorization.objects.filter(pk=access["id"]).first()
+    authorization_id = session_access_id(request.session, STATUS_ACCESS_KEY)
+    return AgentAuthorization.objects.filter(pk=authorization_id).first() if authorization_id else None
 
 
 def agent_status_view(request):
@@ -214,11 +207,7 @@ def confirm_open(request):
                 form.add_error(None, exc.message)
                 return render(request, "requests_app/agents/confirm_open.html", {"form": form})
             if authorization:
-                request.session.cycle_key()
-                request.session[CONFIRM_KEY] = {
-                    "id": authorization.pk,
-                    "until": timezone.now().timestamp() + settings.STATUS_ACCESS_MINUTES * 60,
-                }
+                session_access_grant(request.session, CONFIRM_KEY, authorization.pk)
                 return redirect("requests_app:confirm_answer")
             form.add_error(
                 None,
@@ -244,11 +233,8 @@ def confirm_resend(request):
 
 
 def _confirm_access(request) -> AgentAuthorization | None:
-    access = request.session.get(CONFIRM_KEY)
-    if not access or access["until"] < timezone.now().timestamp():
-        request.session.pop(CONFIRM_KEY, None)
-        return None
-    return AgentAuthorization.objects.filter(pk=access["id"]).first()
+    authorization_id = session_access_id(request.session, CONFIRM_KEY)
+    return AgentAuthorization.objects.filter(pk=authorization_id).first() if authorization_id else None
 
 
 @require_http_methods(["GET", "POST"])

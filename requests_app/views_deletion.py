@@ -1,15 +1,14 @@
 """The requester's side of a deletion: confirm with the e-mailed code, see when it runs, cancel."""
 
-from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import deletion
 from .forms_deletion import DeletionActionForm, DeletionConfirmForm
 from .models import DeletionCase, Kind, PrivacyRequest
+from .session_access import session_access_grant, session_access_id
 from .views import STATUS_ACCESS_KEY, _limited
 
 DELETION_ACCESS_KEY = "deletion_access"
@@ -18,16 +17,13 @@ DELETION_ACCESS_KEY = "deletion_access"
 def _accessible_ids(request) -> set[int]:
     """Requests this browser may act on: the submission opened on the status page (a fresh code) or the
     deletion just confirmed (a fresh code too). Both expire after STATUS_ACCESS_MINUTES."""
-    now = timezone.now().timestamp()
     ids: set[int] = set()
-    status = request.session.get(STATUS_ACCESS_KEY)
-    if status and status["until"] >= now:
-        ids |= set(
-            PrivacyRequest.objects.filter(submission__requests=status["id"]).values_list("pk", flat=True)
-        )
-    confirmed = request.session.get(DELETION_ACCESS_KEY)
-    if confirmed and confirmed["until"] >= now:
-        ids.add(confirmed["id"])
+    status_id = session_access_id(request.session, STATUS_ACCESS_KEY)
+    if status_id is not None:
+        ids |= set(PrivacyRequest.objects.filter(submission__requests=status_id).values_list("pk", flat=True))
+    confirmed_id = session_access_id(request.session, DELETION_ACCESS_KEY)
+    if confirmed_id is not None:
+        ids.add(confirmed_id)
     return ids
 
 
@@ -53,11 +49,7 @@ def deletion_confirm(request):
                 reference=form.cleaned_data["reference"], code=form.cleaned_data["code"]
             )
             if confirmed:
-                request.session.cycle_key()
-                request.session[DELETION_ACCESS_KEY] = {
-                    "id": confirmed.pk,
-                    "until": timezone.now().timestamp() + settings.STATUS_ACCESS_MINUTES * 60,
-                }
+                session_access_grant(request.session, DELETION_ACCESS_KEY, confirmed.pk)
                 return redirect("requests_app:deletion_scheduled")
             form.add_error(
                 "code",

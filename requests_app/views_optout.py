@@ -1,5 +1,4 @@
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -10,6 +9,7 @@ from records.models import Consumer, SaleOptIn
 from . import optout
 from .forms_optout import OptInForm, OptOutForm
 from .models import PrivacyRequest
+from .session_access import session_access_id
 from .views import STATUS_ACCESS_KEY, _client_ip, _limited
 
 OPT_OUT_DONE_KEY = "opt_out_done"
@@ -49,10 +49,10 @@ def do_not_sell_done(request):
 
 def _status_consumer(request) -> Consumer | None:
     """The consumer behind the browser's status-page session (opened with a one-time code), if any."""
-    access = request.session.get(STATUS_ACCESS_KEY)
-    if not access or access["until"] < timezone.now().timestamp():
+    request_id = session_access_id(request.session, STATUS_ACCESS_KEY)
+    if request_id is None:
         return None
-    found = PrivacyRequest.objects.select_related("consumer").filter(pk=access["id"]).first()
+    found = PrivacyRequest.objects.select_related("consumer").filter(pk=request_id).first()
     return found.consumer if found else None
 
 

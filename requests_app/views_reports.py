@@ -4,7 +4,6 @@ consumer's contact point on record, then a few minutes to download. Files are ne
 from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,6 +12,7 @@ from . import selectors
 from .forms import CodeForm
 from .models import PrivacyRequest
 from .reports import deliver
+from .session_access import session_access_grant, session_access_id
 from .views import STATUS_ACCESS_KEY, _limited
 
 REPORT_ACCESS_KEY = "report_access"
@@ -20,17 +20,12 @@ REPORT_ACCESS_KEY = "report_access"
 
 def _status_request(request) -> PrivacyRequest | None:
     """The request this browser may see, from a status code entered in the last minutes (views.status_code)."""
-    access = request.session.get(STATUS_ACCESS_KEY)
-    if not access or access["until"] < timezone.now().timestamp():
-        return None
-    return selectors.request_for_status(request_id=access["id"])
+    request_id = session_access_id(request.session, STATUS_ACCESS_KEY)
+    return None if request_id is None else selectors.request_for_status(request_id=request_id)
 
 
 def _has_report_access(request, privacy_request: PrivacyRequest) -> bool:
-    access = request.session.get(REPORT_ACCESS_KEY)
-    return bool(
-        access and access["id"] == privacy_request.pk and access["until"] >= timezone.now().timestamp()
-    )
+    return session_access_id(request.session, REPORT_ACCESS_KEY) == privacy_request.pk
 
 
 @require_POST
@@ -63,10 +58,12 @@ def report_download(request):
             form.add_error(None, _("Too many attempts. Please wait 15 minutes and try again."))
         elif form.is_valid():
             if deliver.report_code_verify(request=privacy_request, code=form.cleaned_data["code"]):
-                request.session[REPORT_ACCESS_KEY] = {
-                    "id": privacy_request.pk,
-                    "until": timezone.now().timestamp() + settings.REPORT_ACCESS_MINUTES * 60,
-                }
+                session_access_grant(
+                    request.session,
+                    REPORT_ACCESS_KEY,
+                    privacy_request.pk,
+                    minutes=settings.REPORT_ACCESS_MINUTES,
+                )
                 return redirect("requests_app:report_download")
             form.add_error("code", _("That code is not right, has expired or was used. Ask for a new one."))
     context["form"] = form

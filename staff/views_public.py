@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from requests_app.exceptions import RequestError
 from requests_app.models import PrivacyRequest
+from requests_app.session_access import session_access_id
 from requests_app.views import STATUS_ACCESS_KEY
 
 from . import appeals
@@ -15,10 +15,8 @@ from .forms import AppealForm
 
 
 def _status_access_request(request) -> PrivacyRequest | None:
-    access = request.session.get(STATUS_ACCESS_KEY)
-    if not access or access["until"] < timezone.now().timestamp():
-        return None
-    return PrivacyRequest.objects.filter(pk=access["id"]).first()
+    request_id = session_access_id(request.session, STATUS_ACCESS_KEY)
+    return None if request_id is None else PrivacyRequest.objects.filter(pk=request_id).first()
 
 
 @require_http_methods(["GET", "POST"])
