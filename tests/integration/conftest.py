@@ -107,7 +107,17 @@ class WorkerProcess:
                 self.kill()
 
     def mails(self) -> list[str]:
-        return [p.read_text() for p in sorted(self.mail_dir.glob("*.log"))] if self.mail_dir.exists() else []
+        """Every message the worker sent. Django's file backend names a file by second and backend object,
+        so two messages sent in the same second may share one file: split on its separator line."""
+        if not self.mail_dir.exists():
+            return []
+        separator = "\n" + "-" * 79 + "\n"
+        return [
+            message
+            for path in sorted(self.mail_dir.glob("*.log"))
+            for message in path.read_text().split(separator)
+            if message.strip()
+        ]
 
     def wait_for(self, predicate, timeout: float = 60.0, what: str = "condition"):
         deadline = time.monotonic() + timeout
