@@ -410,6 +410,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django.request": {"level": "ERROR"}, "faker": {"level": "WARNING"}},
+    "loggers": {
+        "django.request": {"level": "ERROR"},
+        "faker": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},  # its INFO level logs every page laid out
+        "pikepdf": {"level": "WARNING"},  # announces its logging bridge at every start
+    },
 }
-LOGGING["loggers"]["weasyprint"] = {"level": "WARNING"}  # its INFO level logs every page laid out
