@@ -46,6 +46,7 @@ from .lifecycle import event_record, request_transition, requests_open
 from .models import ACCESS_KINDS, AgentAuthorization, Channel, Kind, PrivacyRequest, Status, Submission
 from .services import RequesterDetails, ip_hash
 from .verification_flow import (
+    access_limit_deny,
     access_limit_next_allowed,
     claimed_identity,
     privacy_request_kind_change,
@@ -430,15 +431,8 @@ def agent_confirmation_answer(
                         consumer=consumer, at=request.received_at, exclude_submission_id=request.submission_id
                     )
                 if next_allowed is not None:
-                    request_transition(
-                        request=request,
-                        to=Status.DENIED,
-                        actor_label="consumer",
-                        reason="too_many_requests",
-                        data={"reason": "too_many_requests", "next_allowed": next_allowed.isoformat()},
-                        matched_fields=proven,
-                        outcome="denied",
-                        denial_reason="too_many_requests",
+                    access_limit_deny(
+                        request=request, next_allowed=next_allowed, points=proven, actor_label="consumer"
                     )
                     continue
             request_transition(

@@ -33,6 +33,7 @@ from verification.uploads import SanitizedUpload
 
 from .emails import email_send
 from .exceptions import RequestError
+from .fulfilment import fulfilling_request_lock
 from .lifecycle import event_record, request_transition
 from .models import CorrectionCase, CorrectionDocument, CorrectionItem, Kind, PrivacyRequest, Status
 from .processors import processor_notices_create, recipients_for_systems
@@ -103,8 +104,8 @@ def normalised_for_type(type_code: str, value: str) -> str:
 def correction_start(*, request_id: int) -> bool:
     """Fulfilment of a `correct` request: open its case and invite the requester (once)."""
     with transaction.atomic():
-        request = PrivacyRequest.objects.select_for_update().select_related("submission").get(pk=request_id)
-        if request.kind != Kind.CORRECT or request.status != Status.FULFILLING:
+        request = fulfilling_request_lock(request_id, Kind.CORRECT)
+        if request is None:
             return False
         case, _created = CorrectionCase.objects.get_or_create(request=request)
         if case.invited_at:

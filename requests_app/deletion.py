@@ -27,6 +27,7 @@ from records.suppression import suppression_record
 from verification.otp import code_check, code_issue
 
 from .emails import email_send
+from .fulfilment import fulfilling_request_lock
 from .lifecycle import event_record, request_transition
 from .models import DeletionCase, Kind, PrivacyRequest, Status, Submission, submission_blanks
 from .processors import processor_notices_create, recipients_for_systems
@@ -59,8 +60,8 @@ def _case_locked(request_id: int) -> DeletionCase:
 def deletion_start(*, request_id: int) -> bool:
     """Fulfilment of a `delete` request: open its case and e-mail the confirmation code (once)."""
     with transaction.atomic():
-        request = PrivacyRequest.objects.select_for_update().select_related("submission").get(pk=request_id)
-        if request.kind != Kind.DELETE or request.status != Status.FULFILLING:
+        request = fulfilling_request_lock(request_id, Kind.DELETE)
+        if request is None:
             return False
         case, _ = DeletionCase.objects.get_or_create(request=request)
         if case.state != DeletionCase.State.AWAITING_CONFIRMATION or case.code_sent_at:

@@ -39,6 +39,19 @@ def fulfilment_enqueue(*, request: PrivacyRequest) -> None:
         transaction.on_commit(lambda: task.apply_async(args=[pk]))
 
 
+def fulfilling_request_lock(request_id: int, kind: str) -> PrivacyRequest | None:
+    """Lock a request for its kind's fulfilment step; None unless it is of that kind and still fulfilling
+    (a re-delivered task then does nothing)."""
+    request = (
+        PrivacyRequest.objects.select_for_update(of=("self",))
+        .select_related("submission", "consumer")
+        .get(pk=request_id)
+    )
+    if request.kind != kind or request.status != Status.FULFILLING:
+        return None
+    return request
+
+
 def request_approve(*, request: PrivacyRequest, actor=None, reason: str = "") -> PrivacyRequest:
     """in_review (or verified) → approved → fulfilling, and enqueue the kind's task after commit."""
     if request.kind in ACCESS_KINDS and request.consumer_id is None:

@@ -18,6 +18,7 @@ from records.models import Consumer, Recipient
 from records.selectors import consumer_is_sale_opted_out, direct_marketing_disclosures
 
 from .emails import email_send
+from .fulfilment import fulfilling_request_lock
 from .lifecycle import event_record, request_transition
 from .models import CLOSED_STATUSES, Channel, Kind, PrivacyRequest, Status
 from .processors import processor_notices_create
@@ -108,17 +109,6 @@ def _exact_email_matches(request: PrivacyRequest) -> list[Consumer]:
     )
 
 
-def _locked_fulfilling(request_id: int, kind: str) -> PrivacyRequest | None:
-    request = (
-        PrivacyRequest.objects.select_for_update(of=("self",))
-        .select_related("submission", "consumer")
-        .get(pk=request_id)
-    )
-    if request.kind != kind or request.status != Status.FULFILLING:
-        return None
-    return request
-
-
 def _complete(request: PrivacyRequest, consumers: list[Consumer], data: dict) -> None:
     request_transition(
         request=request,
@@ -144,7 +134,7 @@ def opt_out_fulfil(*, request_id: int) -> bool:
     The response says the same whether or not anyone matched: it must not reveal who is in our records.
     """
     with transaction.atomic():
-        request = _locked_fulfilling(request_id, Kind.OPT_OUT)
+        request = fulfilling_request_lock(request_id, Kind.OPT_OUT)
         if request is None:
             return False
         consumers = _exact_email_matches(request)
@@ -177,7 +167,7 @@ def shine_the_light_fulfil(*, request_id: int) -> bool:
     Once per calendar year per consumer (§1798.83(c)(1)): a second request in the same year is denied.
     """
     with transaction.atomic():
-        request = _locked_fulfilling(request_id, Kind.SHINE_THE_LIGHT)
+        request = fulfilling_request_lock(request_id, Kind.SHINE_THE_LIGHT)
         if request is None:
             return False
         year = timezone.localtime(request.received_at).year
@@ -230,7 +220,7 @@ def unsubscribe_fulfil(*, request_id: int) -> bool:
     nothing (the same as an unsubscribe link in a marketing e-mail). Transactional e-mails continue.
     """
     with transaction.atomic():
-        request = _locked_fulfilling(request_id, Kind.UNSUBSCRIBE)
+        request = fulfilling_request_lock(request_id, Kind.UNSUBSCRIBE)
         if request is None:
             return False
         consumers = _exact_email_matches(request)
@@ -243,7 +233,7 @@ def unsubscribe_fulfil(*, request_id: int) -> bool:
 def close_account_fulfil(*, request_id: int) -> bool:
     """Deactivate the matched consumer's account; only for a request verified against that consumer."""
     with transaction.atomic():
-        request = _locked_fulfilling(request_id, Kind.CLOSE_ACCOUNT)
+        request = fulfilling_request_lock(request_id, Kind.CLOSE_ACCOUNT)
         if request is None:
             return False
         if request.consumer is None:

@@ -407,6 +407,23 @@ def _plus_year(moment: datetime, years: int = 1) -> datetime:
         return moment.replace(year=moment.year + years, day=28) + timedelta(days=1)
 
 
+def access_limit_deny(
+    *, request: PrivacyRequest, next_allowed: date, points, actor_label: str = "system", **changes
+) -> None:
+    """Deny a third know/access request within 12 months, saying when the next one is allowed."""
+    request_transition(
+        request=request,
+        to=Status.DENIED,
+        actor_label=actor_label,
+        reason="too_many_requests",
+        data={"reason": "too_many_requests", "next_allowed": next_allowed.isoformat()},
+        matched_fields=points,
+        outcome="denied",
+        denial_reason="too_many_requests",
+        **changes,
+    )
+
+
 def access_limit_next_allowed(*, consumer: Consumer, at: datetime, exclude_submission_id: int) -> date | None:
     """None when the consumer may make another know/access request at `at`; else the first day they may.
 
@@ -471,15 +488,8 @@ def _decide(state: VerificationState) -> VerificationState:
                     consumer=consumer, at=request.received_at, exclude_submission_id=submission.pk
                 )
             if limit_checked is not None:
-                request_transition(
-                    request=request,
-                    to=Status.DENIED,
-                    reason="too_many_requests",
-                    data={"reason": "too_many_requests", "next_allowed": limit_checked.isoformat()},
-                    consumer=consumer,
-                    matched_fields=points,
-                    outcome="denied",
-                    denial_reason="too_many_requests",
+                access_limit_deny(
+                    request=request, next_allowed=limit_checked, points=points, consumer=consumer
                 )
                 continue
         level = "high" if need >= 3 else "standard"

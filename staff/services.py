@@ -215,16 +215,22 @@ def verification_lowering_propose(
     return lowering
 
 
+def _pending_lowering_locked(request: PrivacyRequest) -> VerificationLowering:
+    """The proposal waiting for a second approver, locked for the caller's transaction."""
+    lowering = (
+        VerificationLowering.objects.select_for_update()
+        .filter(request=request, state=VerificationLowering.State.PENDING)
+        .first()
+    )
+    if lowering is None:
+        raise RequestError(_("There is no proposal waiting for confirmation."), code="none_pending")
+    return lowering
+
+
 def verification_lowering_confirm(*, request: PrivacyRequest, actor) -> VerificationLowering:
     """Second pair of eyes: a different approver confirms; the request then goes to review."""
     with transaction.atomic():
-        lowering = (
-            VerificationLowering.objects.select_for_update()
-            .filter(request=request, state=VerificationLowering.State.PENDING)
-            .first()
-        )
-        if lowering is None:
-            raise RequestError(_("There is no proposal waiting for confirmation."), code="none_pending")
+        lowering = _pending_lowering_locked(request)
         if lowering.proposed_by_id == actor.pk:
             raise RequestError(
                 _("A second approver must confirm: you proposed this yourself."), code="four_eyes"
@@ -265,13 +271,7 @@ def verification_lowering_confirm(*, request: PrivacyRequest, actor) -> Verifica
 
 def verification_lowering_withdraw(*, request: PrivacyRequest, actor) -> VerificationLowering:
     with transaction.atomic():
-        lowering = (
-            VerificationLowering.objects.select_for_update()
-            .filter(request=request, state=VerificationLowering.State.PENDING)
-            .first()
-        )
-        if lowering is None:
-            raise RequestError(_("There is no proposal waiting for confirmation."), code="none_pending")
+        lowering = _pending_lowering_locked(request)
         lowering.state = VerificationLowering.State.WITHDRAWN
         lowering.decided_by = None if lowering.proposed_by_id == actor.pk else actor
         lowering.decided_at = timezone.now()
