@@ -6,7 +6,7 @@ Creates the database if missing and migrates it. Each run seeds fresh consumers 
 measures, in the same run:
   - plan + erase: records.erasure.erasure_plan_build + records.connectors.BuiltinConnector.erase
     (a handful of bulk statements);
-  - the whole deletion service (requests_app.deletion.deletion_execute): plan, recipient notices,
+  - the whole deletion service (requests_app.deletion.services.deletion_execute): plan, recipient notices,
     suppression entry, erasure, audit and status change, with its after-commit work (notices, response
     e-mail to a file) run eagerly;
   - a naive baseline: the same plan applied row by row with the ORM (delete() / save() per row) in one
@@ -131,7 +131,7 @@ def erase_naive(consumer) -> None:
 def erase_service(consumer) -> None:
     from django.utils import timezone
 
-    from requests_app.deletion import deletion_execute
+    from requests_app.deletion.services import deletion_execute
     from requests_app.models import DeletionCase, Kind, PrivacyRequest, Status, Submission
 
     now = timezone.now()

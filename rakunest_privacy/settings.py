@@ -92,7 +92,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "requests_app.middleware.GlobalPrivacyControlMiddleware",
+    "requests_app.optout.middleware.GlobalPrivacyControlMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -282,7 +282,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=5),
     },
     "sweep-stuck-choice-requests": {
-        "task": "requests_app.tasks_optout.sweep_stuck_choice_requests",
+        "task": "requests_app.optout.tasks.sweep_stuck_choice_requests",
         "schedule": timedelta(minutes=5),
     },
 }
@@ -310,7 +310,7 @@ AGENT_CONFIRMATION_DAYS = _parsed("AGENT_CONFIRMATION_DAYS", env.int, 10)
 AGENT_CONFIRMATION_MAX_FAILURES = _parsed("AGENT_CONFIRMATION_MAX_FAILURES", env.int, 5)
 AGENT_DAILY_REQUEST_WARNING = _parsed("AGENT_DAILY_REQUEST_WARNING", env.int, 20)
 CELERY_BEAT_SCHEDULE["agent-confirmations-expire"] = {
-    "task": "requests_app.tasks_agents.agent_sweep_task",
+    "task": "requests_app.agents.tasks.agent_sweep_task",
     "schedule": timedelta(minutes=15),
 }
 
@@ -375,11 +375,11 @@ SUPPRESSION_HASH_KEY = (
 CELERY_BEAT_SCHEDULE.update(
     {
         "processor-notice-reminders": {
-            "task": "requests_app.tasks_processors.processor_reminders_task",
+            "task": "requests_app.processors.tasks.processor_reminders_task",
             "schedule": timedelta(minutes=30),
         },
         "deletion-sweep": {
-            "task": "requests_app.tasks_deletion.deletion_sweep_task",
+            "task": "requests_app.deletion.tasks.deletion_sweep_task",
             "schedule": timedelta(minutes=5),
         },
     }

@@ -6,7 +6,6 @@ urlpatterns = [
     path("", include("requests_app.urls")),
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),
-    path("", include("staff.urls_public")),
 ]
 
 if settings.BENCH_ENDPOINTS:

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import PrivacyRequest, RequestEvent
+from requests_app.models import PrivacyRequest, RequestEvent
 
 
 class RequestEventInline(admin.TabularInline):

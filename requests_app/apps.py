@@ -6,6 +6,14 @@ class RequestsAppConfig(AppConfig):
     verbose_name = "Privacy requests"
 
     def ready(self) -> None:
-        # Register the app's Celery tasks in every process (the web process too): fulfilment_enqueue
-        # looks kinds' tasks up by name in the app's registry.
-        from . import tasks  # noqa: F401
+        """Wire the right packages into the core, which imports none of them: every task registered in
+        every process (the web process enqueues them too), each kind's fulfilment task, the rules every
+        transition honours."""
+        from requests_app import fulfilment, lifecycle, tasks
+        from requests_app.agents.services import agent_release_refusal, agent_request_closed_hook
+        from requests_app.verify.services import request_closed_hook
+
+        fulfilment.fulfilment_tasks_register(tasks.FULFILMENT)
+        lifecycle.lifecycle_hooks_register(
+            on_close=[request_closed_hook, agent_request_closed_hook], release_checks=[agent_release_refusal]
+        )

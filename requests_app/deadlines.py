@@ -6,7 +6,7 @@ from functools import lru_cache
 import holidays
 from django.utils import timezone
 
-from .models import Kind
+from requests_app.models import Kind
 
 ACK_BUSINESS_DAYS = 10  # Regs §7021(a)
 RESPONSE_DAYS = 45  # CCPA §1798.130(a)(2); Regs §7021(b)

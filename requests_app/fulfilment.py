@@ -1,35 +1,34 @@
 """Hand-off from an approved request to the Celery worker that carries it out.
 
-Each kind's fulfilment task is registered in FULFILMENT_TASKS by dotted name; the task takes the
-request's primary key and calls the kind's service. Enqueueing happens after commit.
+Each right's package registers the task that fulfils its kinds (requests_app.tasks.FULFILMENT, wired in
+RequestsAppConfig.ready): this core module knows no right. A task takes the request's primary key and
+calls the kind's service; enqueueing happens after commit.
 """
 
+import logging
+from datetime import timedelta
+
+from celery import Task
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from kombu.utils.imports import symbol_by_name
 
-from .exceptions import RequestError
-from .lifecycle import request_transition
-from .models import ACCESS_KINDS, PrivacyRequest, Status
+from requests_app.exceptions import RequestError
+from requests_app.lifecycle import request_transition
+from requests_app.models import ACCESS_KINDS, PrivacyRequest, Status
 
-FULFILMENT_TASKS: dict[str, str] = {
-    # kind -> dotted task name, e.g. "access_specific": "requests_app.tasks.fulfil_access_task"
-    "opt_out": "requests_app.tasks_optout.fulfil_opt_out_task",
-    "shine_the_light": "requests_app.tasks_optout.fulfil_shine_the_light_task",
-    "unsubscribe": "requests_app.tasks_optout.fulfil_unsubscribe_task",
-    "close_account": "requests_app.tasks_optout.fulfil_close_account_task",
-    "delete": "requests_app.tasks_deletion.deletion_start_task",
-    "correct": "requests_app.tasks_correction.correction_start_task",
-    "know_categories": "requests_app.tasks.fulfil_access_task",
-    "access_specific": "requests_app.tasks.fulfil_access_task",
-}
+logger = logging.getLogger(__name__)
+
+FULFILMENT_TASKS: dict[str, Task] = {}  # kind -> its fulfilment task, filled by fulfilment_tasks_register
 
 
-def fulfilment_task(kind: str):
-    """The kind's Celery task, or None. By import path, not app.tasks[name]: the registry holds only
-    modules imported so far."""
-    task_name = FULFILMENT_TASKS.get(kind)
-    return symbol_by_name(task_name) if task_name else None
+def fulfilment_tasks_register(tasks: dict[str, Task]) -> None:
+    FULFILMENT_TASKS.update(tasks)
+
+
+def fulfilment_task(kind: str) -> Task | None:
+    return FULFILMENT_TASKS.get(kind)
 
 
 def fulfilment_enqueue(*, request: PrivacyRequest) -> None:
@@ -65,3 +64,19 @@ def request_approve(*, request: PrivacyRequest, actor=None, reason: str = "") ->
         request_transition(request=request, to=Status.FULFILLING)
         fulfilment_enqueue(request=request)
     return request
+
+
+def fulfilment_sweep() -> int:
+    """Requests fulfilling since before the cutoff lost their message (or their worker): enqueue again.
+    Fulfilment tasks are idempotent per (request, step), so a duplicate message does no harm."""
+    cutoff = timezone.now() - timedelta(minutes=settings.STUCK_REQUEST_MINUTES)
+    stuck = list(
+        PrivacyRequest.objects.filter(
+            status=Status.FULFILLING, status_changed_at__lt=cutoff, kind__in=list(FULFILMENT_TASKS)
+        ).only("pk", "kind")[:500]
+    )
+    for request in stuck:
+        FULFILMENT_TASKS[request.kind].apply_async(args=[request.pk])
+    if stuck:
+        logger.info("sweeper re-enqueued %d fulfilment task(s)", len(stuck))
+    return len(stuck)

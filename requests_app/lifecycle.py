@@ -9,12 +9,11 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
-from . import deadlines
-from .exceptions import RequestError
-from .models import CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
+from requests_app import deadlines
+from requests_app.exceptions import RequestError
+from requests_app.models import CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
 
 S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -40,11 +39,18 @@ TRANSITION_FIELDS = frozenset(
     {"outcome", "denial_reason", "consumer", "matched_fields", "verification_level", "assignee"}
 )
 
-# Called with request= inside the transaction after every transition into a closed status.
-ON_CLOSE_HOOKS = (
-    "requests_app.verification_flow.request_closed_hook",
-    "requests_app.agents.agent_request_closed_hook",
-)
+# Rules of the right packages that every transition honours, registered by RequestsAppConfig.ready()
+# (this core module imports no right): called with request= inside the transaction after every move
+# into a closed status; and asked before approval or fulfilment for a refusal message (or None).
+ON_CLOSE_HOOKS: list[Callable[..., None]] = []
+RELEASE_CHECKS: list[Callable[[PrivacyRequest], str | None]] = []
+
+
+def lifecycle_hooks_register(
+    *, on_close: list[Callable[..., None]], release_checks: list[Callable[[PrivacyRequest], str | None]]
+) -> None:
+    ON_CLOSE_HOOKS.extend(hook for hook in on_close if hook not in ON_CLOSE_HOOKS)
+    RELEASE_CHECKS.extend(check for check in release_checks if check not in RELEASE_CHECKS)
 
 
 def event_record(
@@ -163,7 +169,7 @@ def request_transition(
                 code="illegal_transition",
             )
         if to in (S.APPROVED, S.FULFILLING):
-            _agent_release_check(locked)
+            _release_check(locked)
         now = timezone.now()
         from_status = locked.status
         locked.status = to
@@ -187,17 +193,16 @@ def request_transition(
         )
         if to in CLOSED_STATUSES:
             for hook in ON_CLOSE_HOOKS:
-                import_string(hook)(request=locked)
+                hook(request=locked)
     if not isinstance(request, int):
         request.refresh_from_db()
     return locked
 
 
-def _agent_release_check(request: PrivacyRequest) -> None:
-    """An agent's request is carried out only after staff accept the document and, for a signed
-    permission, the consumer confirmed it directly (Regs §7063); see requests_app.agents."""
-    from .agents import agent_release_refusal  # the agents module builds on this one
-
-    refusal = agent_release_refusal(request)
-    if refusal:
-        raise RequestError(refusal, code="agent_not_released")
+def _release_check(request: PrivacyRequest) -> None:
+    """E.g. an agent's request is carried out only after staff accept the document and, for a signed
+    permission, the consumer confirmed it directly (Regs §7063; requests_app.agents)."""
+    for check in RELEASE_CHECKS:
+        refusal = check(request)
+        if refusal:
+            raise RequestError(refusal, code="agent_not_released")

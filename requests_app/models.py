@@ -483,3 +483,6 @@ class FulfilmentStepDone(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} for {self.request_id}"
+
+
+from requests_app.appeals.models import Appeal  # noqa: E402, F401  (a model of this app, in its package)

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import PrivacyRequest, RequestEvent
+from requests_app.models import PrivacyRequest, RequestEvent
 
 # Event names shown to requesters on the status page, in their words; the rest is staff-only.
 PUBLIC_EVENTS = {

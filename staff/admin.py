@@ -1,6 +1,8 @@
 from django.contrib import admin
 
-from .models import Appeal, DenialReasonTemplate, VerificationLowering
+from requests_app.appeals.models import Appeal
+
+from .models import DenialReasonTemplate, VerificationLowering
 
 
 @admin.register(DenialReasonTemplate)

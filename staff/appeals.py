@@ -1,68 +1,20 @@
-"""Appeals of a denial (required in Virginia, Colorado and Connecticut; offered to everyone).
+"""Staff decide appeals in writing within APPEAL_RESPONSE_DAYS; the decision e-mail names the Attorneys
+General. A reversal reopens the request as a new one in review, with a fresh deadline. The requester's
+side (the window, the submission) is requests_app/appeals."""
 
-A denied requester appeals from the status page within APPEAL_WINDOW_DAYS of the denial; staff decide
-in writing within APPEAL_RESPONSE_DAYS, and the decision e-mail names the Attorneys General. A reversal
-reopens the request as a new one in review, with a fresh deadline.
-"""
+from datetime import datetime
 
-from datetime import datetime, timedelta
-
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from requests_app import deadlines
+from requests_app.appeals.models import Appeal
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import event_record, request_transition
 from requests_app.models import PrivacyRequest, Status
 
-from .models import Appeal
-from .services import _notify_after_commit
-
-APPEALABLE = frozenset({Status.DENIED, Status.UNVERIFIABLE})
-STATEMENT_MAX = 4000
-
-
-def appeal_deadline(request: PrivacyRequest):
-    """The last day to appeal, or None when the request was not denied."""
-    if request.status not in APPEALABLE or request.closed_at is None:
-        return None
-    return deadlines.local_date(request.closed_at) + timedelta(days=settings.APPEAL_WINDOW_DAYS)
-
-
-def appeal_window_open(request: PrivacyRequest, *, now: datetime | None = None) -> bool:
-    last_day = appeal_deadline(request)
-    return last_day is not None and deadlines.local_date(now or timezone.now()) <= last_day
-
-
-def appeal_submit(*, request_id: int, statement: str) -> Appeal:
-    statement = (statement or "").strip()
-    if len(statement) > STATEMENT_MAX:
-        raise RequestError(
-            _("Keep the statement under %(n)d characters.") % {"n": STATEMENT_MAX}, code="long"
-        )
-    now = timezone.now()
-    with transaction.atomic():
-        request = PrivacyRequest.objects.select_for_update().get(pk=request_id)
-        if Appeal.objects.filter(request=request).exists():
-            raise RequestError(_("This request has already been appealed."), code="already_appealed")
-        if not appeal_window_open(request, now=now):
-            raise RequestError(_("This request can no longer be appealed."), code="window_closed")
-        appeal = Appeal.objects.create(
-            request=request,
-            submitted_at=now,
-            due_at=deadlines.local_date(now) + timedelta(days=settings.APPEAL_RESPONSE_DAYS),
-            statement=statement,
-        )
-        event = event_record(
-            request=request,
-            name="requests.appeal.submitted",
-            actor_label="requester",
-            data={"appeal": appeal.pk},
-        )
-        _notify_after_commit(event)
-    return appeal
+from .services import requester_notify_after_commit
 
 
 def appeal_decide(*, appeal: Appeal, actor, decision: str, explanation: str) -> Appeal:
@@ -104,7 +56,7 @@ def appeal_decide(*, appeal: Appeal, actor, decision: str, explanation: str) -> 
                 "reopened": locked.reopened_request.reference if locked.reopened_request else "",
             },
         )
-        _notify_after_commit(event)
+        requester_notify_after_commit(event)
     return locked
 
 

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
-from requests_app import agents, correction, processors
+from requests_app.agents import services as agents
+from requests_app.correction import services as correction
 from requests_app.exceptions import RequestError
 from requests_app.models import (
     AgentAuthorization,
@@ -22,6 +23,7 @@ from requests_app.models import (
     PrivacyRequest,
     ProcessorNotice,
 )
+from requests_app.processors import services as processors
 
 from .permissions import Action, require_action
 

@@ -4,10 +4,11 @@ from datetime import date
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.appeals.models import Appeal
 from requests_app.models import Channel, Kind, Status
 from verification.normalize import NormalizationError, normalize_email
 
-from .models import Appeal, DenialReasonTemplate
+from .models import DenialReasonTemplate
 from .selectors import ALL, OPEN, QueueFilters, staff_assignees
 from .services import LOWER_LEVELS
 
@@ -164,15 +165,6 @@ class DenyForm(ConfirmedForm):
 class LowerProposeForm(ConfirmedForm):
     level = forms.ChoiceField(label=_("Accept verification at"), choices=list(LOWER_LEVELS.items()))
     reason = forms.CharField(label=_("Why"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
-
-
-class AppealForm(forms.Form):
-    statement = forms.CharField(
-        label=_("Why should we look at this again? (optional)"),
-        max_length=4000,
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 6}),
-    )
 
 
 class AppealDecideForm(ConfirmedForm):

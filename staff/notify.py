@@ -10,18 +10,18 @@ from django.db import transaction
 from django.urls import reverse
 
 from requests_app import deadlines
+from requests_app.appeals.models import Appeal
 from requests_app.emails import email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import RequestEvent
 
-from .models import Appeal, DenialReasonTemplate
+from .models import DenialReasonTemplate
 
 TEMPLATES = {
     "requests.request.denied": "staff_denial",
     "requests.request.unverifiable": "staff_denial",
     "requests.request.extended": "staff_extension",
     "staff.request.info_requested": "staff_info_request",
-    "requests.appeal.submitted": "appeal_received",
     "requests.appeal.decided": "appeal_decision",
 }
 

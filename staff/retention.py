@@ -14,9 +14,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from requests_app.appeals.models import Appeal
 from requests_app.models import PrivacyRequest, RequestEvent, Submission, submission_blanks
-
-from .models import Appeal
 
 logger = logging.getLogger(__name__)
 BATCH = 1000

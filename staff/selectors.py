@@ -8,9 +8,10 @@ from django.core.cache import cache
 from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from requests_app.appeals.models import Appeal
 from requests_app.models import CLOSED_STATUSES, Channel, Kind, PrivacyRequest, RequestEvent, Status
 
-from .models import Appeal, VerificationLowering
+from .models import VerificationLowering
 from .permissions import Role
 
 OPEN = "open"

@@ -18,6 +18,7 @@ from requests_app.lifecycle import TRANSITIONS, event_record, request_transition
 from requests_app.models import Kind, PrivacyRequest, RequestEvent, Status
 
 from .models import DenialReason, DenialReasonTemplate, VerificationLowering
+from .tasks import notify_requester_task
 
 # Levels a second approver may accept instead of the one the kind requires (Regs §7062).
 LOWER_LEVELS = {
@@ -30,9 +31,8 @@ NOT_EXTENDABLE = frozenset({Kind.OPT_OUT, Kind.SHINE_THE_LIGHT})
 AWAITING = frozenset({Status.AWAITING_VERIFICATION, Status.AWAITING_CONSUMER_CONFIRMATION})
 
 
-def _notify_after_commit(event: RequestEvent) -> None:
-    from .tasks import notify_requester_task
-
+def requester_notify_after_commit(event: RequestEvent) -> None:
+    """E-mail the requester what this event calls for, once the transaction commits (staff.notify)."""
     event_id = event.pk
     transaction.on_commit(lambda: notify_requester_task.delay(event_id))
 
@@ -104,7 +104,7 @@ def request_info_ask(*, request: PrivacyRequest, actor, message: str) -> Request
         event = event_record(
             request=request, name="staff.request.info_requested", actor=actor, reason=message
         )
-        _notify_after_commit(event)
+        requester_notify_after_commit(event)
     return event
 
 
@@ -136,7 +136,7 @@ def request_extend(
             reason=reason,
             data={"from": locked.due_at.isoformat(), "to": new_due.isoformat()},
         )
-        _notify_after_commit(event)
+        requester_notify_after_commit(event)
     request.refresh_from_db()
     return locked
 
@@ -172,7 +172,7 @@ def request_deny(
             denial_reason=template.denial_code,
         )
         event = request.events.order_by("-pk").first()
-        _notify_after_commit(event)
+        requester_notify_after_commit(event)
     return request
 
 

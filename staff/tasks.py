@@ -2,22 +2,25 @@
 
 from celery import shared_task
 
-from . import notify, reminders, retention
+from requests_app.taskbase import RetryingTask
 
 
-@shared_task(bind=True, max_retries=8, acks_late=True)
-def notify_requester_task(self, event_id: int) -> None:
-    try:
-        notify.requester_notify(event_id=event_id)
-    except OSError as exc:  # SMTP trouble: try again later, with backoff
-        raise self.retry(exc=exc, countdown=min(60 * 2**self.request.retries, 3600)) from exc
+@shared_task(base=RetryingTask, name="staff.requester.notify")
+def notify_requester_task(event_id: int) -> None:
+    from staff.notify import requester_notify
+
+    requester_notify(event_id=event_id)
 
 
-@shared_task
+@shared_task(name="staff.reminders.send")
 def send_deadline_reminders_task() -> int:
-    return reminders.reminders_send()
+    from staff.reminders import reminders_send
+
+    return reminders_send()
 
 
-@shared_task
+@shared_task(name="staff.records.purge_expired")
 def purge_expired_records_task() -> int:
-    return retention.records_purge()
+    from staff.retention import records_purge
+
+    return records_purge()

@@ -22,7 +22,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 from django_ratelimit.core import is_ratelimited
 
-from requests_app import agents, deadlines
+from requests_app import deadlines
+from requests_app.agents import services as agents
 from requests_app.exceptions import RequestError
 from requests_app.models import AgentAuthorization, Status
 

@@ -1,7 +1,7 @@
 import pytest
 from django.core import mail
 
-from requests_app.services import RequesterDetails
+from requests_app.requester import RequesterDetails
 
 
 @pytest.fixture(autouse=True)

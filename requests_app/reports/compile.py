@@ -14,8 +14,7 @@ from django.utils import timezone
 from records.connectors import connectors_for
 from records.models import DataPointType, Recipient, Source, System
 from records.selectors import sale_opt_out_in_force_since
-
-from ..models import Kind, PrivacyRequest
+from requests_app.models import Kind, PrivacyRequest
 
 # CCPA §1798.130(a)(2)(B): the look-back reaches to 1 January 2022.
 PERIOD_START = date(2022, 1, 1)

@@ -23,7 +23,7 @@ from django.utils import timezone
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
-from .compile import Disclosure, PointLine, SystemSection
+from requests_app.reports.compile import Disclosure, PointLine, SystemSection
 
 ASSET_BASE = "https://report-assets.invalid/"
 STATIC_DIR = Path(settings.BASE_DIR) / "static"

@@ -39,7 +39,7 @@ def test_a_staff_member_signs_in_and_approves_a_request(page: Page, live_server)
 
 def test_an_approver_accepts_an_agents_document_from_the_request_page(page: Page, live_server):
     from records.vault import vault_put
-    from requests_app import agents
+    from requests_app.agents import services as agents
     from requests_app.models import AgentAuthorization
 
     approver = User.objects.create_user(username="april", password="a long enough password")

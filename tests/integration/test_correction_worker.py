@@ -3,7 +3,7 @@ import random
 import pytest
 
 from records.models import DataPoint, Recipient
-from requests_app.correction import ItemInput, correction_decide, correction_submit
+from requests_app.correction.services import ItemInput, correction_decide, correction_submit
 from requests_app.fulfilment import request_approve
 from requests_app.management.commands.seed_demo import DataPointMaker
 from requests_app.models import CorrectionCase, Kind, ProcessorNotice, Status

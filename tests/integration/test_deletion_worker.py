@@ -5,7 +5,7 @@ import pytest
 
 from records.models import Consumer, DataPoint
 from records.suppression import suppression_check
-from requests_app.deletion import deletion_confirm
+from requests_app.deletion.services import deletion_confirm
 from requests_app.fulfilment import request_approve
 from requests_app.management.commands.seed_demo import DataPointMaker
 from requests_app.models import DeletionCase, Kind, PrivacyRequest, Status

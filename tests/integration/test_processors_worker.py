@@ -4,7 +4,7 @@ import pytest
 
 from records.models import Recipient
 from requests_app.models import Kind, ProcessorNotice, Status
-from requests_app.processors import processor_notices_create, webhook_signature_valid
+from requests_app.processors.services import processor_notices_create, webhook_signature_valid
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from requests_app.fulfilment import fulfilment_enqueue
+from requests_app.intake.tasks import sweep_stuck_requests
 from requests_app.models import AccessReport, FulfilmentStepDone, Kind, PrivacyRequest, ReportStep, Status
-from requests_app.tasks import sweep_stuck_requests
 from tests.requests_app.test_reports import POINTS, access_request
 
 pytestmark = pytest.mark.integration

@@ -7,8 +7,8 @@ import pytest
 from django.db import connection, connections
 from django.utils import timezone
 
-from requests_app import verification_flow as flow
 from requests_app.models import Kind, Status
+from requests_app.verify import services as flow
 from tests.factories import PrivacyRequestFactory, SubmissionFactory
 from tests.requests_app.flow_helpers import IP, MAYA, Driver, code_sent_to, maya_consumer
 

@@ -28,7 +28,7 @@ def test_a_real_worker_sends_the_acknowledgement_after_commit(client, celery_wor
 def test_the_sweeper_resends_an_acknowledgement_whose_message_was_lost(celery_worker_process, settings):
     from django.utils import timezone
 
-    from requests_app.tasks import sweep_stuck_requests
+    from requests_app.intake.tasks import sweep_stuck_requests
     from tests.factories import PrivacyRequestFactory
 
     request = PrivacyRequestFactory(submission__email="lost@example.com")

@@ -7,9 +7,10 @@ from contextlib import nullcontext
 from datetime import date
 
 from records.models import DataPoint, DataPointType, Source, System
-from requests_app import verification_flow as flow
+from requests_app.intake.services import privacy_request_submit
 from requests_app.models import Submission, VerificationState
-from requests_app.services import RequesterDetails, privacy_request_submit
+from requests_app.requester import RequesterDetails
+from requests_app.verify import services as flow
 from tests.factories import ConsumerFactory
 
 IP = "203.0.113.9"

@@ -20,7 +20,7 @@ from django.utils import timezone
 from PIL import ExifTags, Image
 
 from records.vault import vault_get
-from requests_app import agents
+from requests_app.agents import services as agents
 from requests_app.exceptions import RequestError
 from requests_app.fulfilment import request_approve
 from requests_app.models import AgentAuthorization, PrivacyRequest, RequestEvent, Status, Submission
@@ -505,7 +505,7 @@ def test_an_unanswered_request_closes_as_unverifiable_after_the_window(submitted
 
 def test_the_expiry_task_is_on_the_beat_schedule():
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "requests_app.tasks_agents.agent_sweep_task" in schedule
+    assert "requests_app.agents.tasks.agent_sweep_task" in schedule
 
 
 # --- nothing is carried out without the consumer and staff ---------------------------------------------------
@@ -576,7 +576,7 @@ def test_a_rejected_document_denies_the_open_requests_with_an_event(submitted, s
 
 
 def test_consumer_requests_are_not_held_by_the_agent_rules(consumer_details, staff_user):
-    from requests_app.services import privacy_request_submit
+    from requests_app.intake.services import privacy_request_submit
 
     [request] = privacy_request_submit(kinds=["delete"], requester=consumer_details)
     request_approve(request=request, actor=staff_user)
@@ -736,7 +736,8 @@ def test_an_agent_filing_many_requests_in_a_day_is_flagged(
 def test_lost_agent_tasks_are_redone_by_the_sweeper_and_never_reach_the_typed_address(
     client, maya, outbox, django_capture_on_commit_callbacks
 ):
-    from requests_app.tasks import sweep_stuck_requests, verification_sweep
+    from requests_app.intake.tasks import sweep_stuck_requests
+    from requests_app.verify.tasks import verification_sweep
 
     with django_capture_on_commit_callbacks(execute=False):  # the broker lost both messages
         client.post(NEW, agent_data(upload("permission.png", png_permission())))

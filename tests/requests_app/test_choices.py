@@ -179,7 +179,7 @@ def test_choice_requests_wait_for_verification_before_anything_happens(
 def test_a_response_is_sent_once_even_if_its_task_runs_twice(
     maya, outbox, django_capture_on_commit_callbacks
 ):
-    from requests_app.optout import choice_response_send
+    from requests_app.optout.services import choice_response_send
 
     request = approved(Kind.UNSUBSCRIBE, maya, django_capture_on_commit_callbacks)
     assert choice_response_send(request_id=request.pk) is False

@@ -14,8 +14,8 @@ from PIL import Image
 
 from records.models import ConsumerStatement, DataPoint, Recipient
 from records.vault import vault_get
-from requests_app import correction
-from requests_app.correction import ItemInput
+from requests_app.correction import services as correction
+from requests_app.correction.services import ItemInput
 from requests_app.exceptions import RequestError
 from requests_app.fulfilment import FULFILMENT_TASKS, request_approve
 from requests_app.management.commands.seed_demo import DataPointMaker
@@ -27,7 +27,7 @@ from requests_app.models import (
     RequestEvent,
     Status,
 )
-from requests_app.views import STATUS_ACCESS_KEY
+from requests_app.web import STATUS_ACCESS_KEY
 from staff.evidence import correction_decision_record
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 from verification.uploads import SanitizedUpload
@@ -90,7 +90,7 @@ def _sanitized_png() -> SanitizedUpload:
 def test_the_correct_kind_registers_its_fulfilment_task_which_invites_the_requester(
     maya, outbox, django_capture_on_commit_callbacks
 ):
-    assert FULFILMENT_TASKS["correct"] == "requests_app.tasks_correction.correction_start_task"
+    assert FULFILMENT_TASKS["correct"].name == "requests.correction.start"
     request = PrivacyRequestFactory(
         kind=Kind.CORRECT, status=Status.IN_REVIEW, consumer=maya, submission__email="maya.chen@example.com"
     )

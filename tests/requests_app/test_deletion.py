@@ -12,7 +12,7 @@ from records.erasure import erasure_plan_build
 from records.imports import ConsumerRow, consumers_import
 from records.models import Consumer, DataPoint, Recipient, RetentionHold, System
 from records.suppression import suppression_check
-from requests_app import deletion
+from requests_app.deletion import services as deletion
 from requests_app.fulfilment import FULFILMENT_TASKS, request_approve
 from requests_app.management.commands.seed_demo import DataPointMaker
 from requests_app.models import (
@@ -23,7 +23,7 @@ from requests_app.models import (
     RequestEvent,
     Status,
 )
-from requests_app.views import STATUS_ACCESS_KEY
+from requests_app.web import STATUS_ACCESS_KEY
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -173,7 +173,7 @@ def test_identifiers_stay_when_the_account_system_is_held(maya):
 
 
 def test_the_delete_kind_registers_its_fulfilment_task():
-    assert FULFILMENT_TASKS["delete"] == "requests_app.tasks_deletion.deletion_start_task"
+    assert FULFILMENT_TASKS["delete"].name == "requests.deletion.start"
 
 
 def test_approval_asks_the_requester_to_confirm_with_a_fresh_code(

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 from django.forms.models import model_to_dict
 
-from requests_app.intake_sql import submission_insert
+from requests_app.intake.sql import submission_insert
 from requests_app.lifecycle import requests_build, requests_save
 from requests_app.models import Kind, PrivacyRequest, RequestEvent, Status, Submission
 

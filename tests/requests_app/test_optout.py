@@ -16,8 +16,8 @@ from requests_app.models import (
     Status,
     Submission,
 )
-from requests_app.optout import gpc_consumer_opt_out, opt_out_fulfil, opt_out_submit
-from requests_app.processors import webhook_signature_valid
+from requests_app.optout.services import gpc_consumer_opt_out, opt_out_fulfil, opt_out_submit
+from requests_app.processors.services import webhook_signature_valid
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 from tests.optout_support import partner_share_point
 

@@ -8,9 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.models import Recipient
-from requests_app import processors
 from requests_app.models import Kind, ProcessorNotice, RequestEvent, Status
-from requests_app.processors import (
+from requests_app.processors import services as processors
+from requests_app.processors.services import (
     ProcessorError,
     processor_notice_confirm_by_staff,
     processor_notices_create,
@@ -217,11 +217,11 @@ def test_a_slow_webhook_times_out_and_is_retried(
 
 
 def test_retries_back_off_exponentially(settings):
-    from requests_app.tasks_processors import _backoff
+    from requests_app.processors.tasks import notice_retry_countdown
 
     settings.PROCESSOR_RETRY_BASE_SECONDS = 60
-    assert [_backoff(n) for n in range(4)] == [60, 120, 240, 480]
-    assert _backoff(20) == 6 * 3600
+    assert [notice_retry_countdown(n) for n in range(4)] == [60, 120, 240, 480]
+    assert notice_retry_countdown(20) == 6 * 3600
 
 
 def test_the_signature_rejects_a_changed_body_a_wrong_secret_and_an_old_timestamp():

@@ -15,6 +15,7 @@ from records.connectors import BuiltinConnector, ConnectorError
 from records.models import DataPoint, DataPointType, Source, System
 from records.vault import vault_get
 from requests_app.fulfilment import fulfilment_enqueue
+from requests_app.intake.tasks import sweep_stuck_requests
 from requests_app.models import (
     AccessReport,
     FulfilmentStepDone,
@@ -25,9 +26,9 @@ from requests_app.models import (
     Status,
 )
 from requests_app.reports.compile import disclosure_compile
-from requests_app.reports.deliver import access_report_fulfil, reports_purge_expired
 from requests_app.reports.render import ASSETS, BundledAssetFetcher, report_render
-from requests_app.tasks import fulfil_access_task, sweep_stuck_requests
+from requests_app.reports.services import access_report_fulfil, reports_purge_expired
+from requests_app.reports.tasks import fulfil_access_task
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
 pytestmark = pytest.mark.django_db
@@ -249,7 +250,7 @@ def test_a_second_run_after_a_crash_between_store_and_email_sends_the_email_once
     django_capture_on_commit_callbacks, outbox, monkeypatch
 ):
     request = access_request()
-    from requests_app.reports import deliver
+    from requests_app.reports import services as deliver
 
     def crash(**kwargs):
         raise RuntimeError("worker died")

@@ -4,7 +4,6 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
-from requests_app import verification_flow as flow
 from requests_app.models import (
     Declaration,
     Kind,
@@ -14,6 +13,7 @@ from requests_app.models import (
     Submission,
     VerificationState,
 )
+from requests_app.verify import services as flow
 from tests.factories import PrivacyRequestFactory, SubmissionFactory
 from tests.requests_app.flow_helpers import IP, MAYA, Driver, code_sent_to, maya_consumer
 from verification.exceptions import VerificationError

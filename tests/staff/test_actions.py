@@ -211,7 +211,7 @@ def test_rerunning_fulfilment_enqueues_the_kinds_task_again(
     from requests_app.fulfilment import FULFILMENT_TASKS
 
     calls = recording_task.calls = []
-    monkeypatch.setitem(FULFILMENT_TASKS, Kind.KNOW_CATEGORIES, f"{__name__}:recording_task")
+    monkeypatch.setitem(FULFILMENT_TASKS, Kind.KNOW_CATEGORIES, recording_task)
     privacy_request = PrivacyRequestFactory(status=Status.FULFILLING)
     with django_capture_on_commit_callbacks(execute=True):
         _post(approver_client, privacy_request, "rerun", {})

@@ -8,10 +8,11 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
+from requests_app.appeals.models import Appeal
+from requests_app.appeals.services import appeal_submit
 from requests_app.exceptions import RequestError
 from requests_app.models import PrivacyRequest, Status
-from staff.appeals import appeal_submit
-from staff.models import Appeal, DenialReasonTemplate
+from staff.models import DenialReasonTemplate
 from staff.services import request_deny
 from tests.factories import PrivacyRequestFactory
 
@@ -45,10 +46,10 @@ def test_a_denied_requester_appeals_and_a_second_approver_reverses_the_denial(
 
     status_page = _open_status_page(client, privacy_request, outbox).content.decode()
     assert "Appeal the decision" in status_page
-    assert client.get(reverse("staff_public:appeal_new")).status_code == 200
+    assert client.get(reverse("requests_app:appeal_new")).status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
-            reverse("staff_public:appeal_new"), {"statement": "I made this request myself, from home."}
+            reverse("requests_app:appeal_new"), {"statement": "I made this request myself, from home."}
         )
     assert response["Location"] == reverse("requests_app:status_view")
     appeal = Appeal.objects.get(request=privacy_request)
@@ -94,7 +95,7 @@ def test_an_appeal_after_45_days_is_refused_and_not_offered(
     with time_machine.travel(timezone.now() + timedelta(days=46)):
         page = _open_status_page(client, privacy_request, outbox).content.decode()
         assert "Appeal the decision" not in page
-        response = client.post(reverse("staff_public:appeal_new"), {"statement": "late"})
+        response = client.post(reverse("requests_app:appeal_new"), {"statement": "late"})
         assert "cannot be appealed" in response.content.decode()
     assert not Appeal.objects.exists()
 
@@ -116,7 +117,7 @@ def test_a_request_is_appealed_only_once(approver):
 
 
 def test_the_appeal_page_needs_the_status_code_first(client):
-    response = client.get(reverse("staff_public:appeal_new"))
+    response = client.get(reverse("requests_app:appeal_new"))
     assert response["Location"] == reverse("requests_app:status_lookup")
 
 

@@ -14,7 +14,7 @@ from PIL import Image
 
 from records.models import Recipient
 from records.vault import vault_put
-from requests_app import agents
+from requests_app.agents import services as agents
 from requests_app.models import (
     AgentAuthorization,
     CorrectionCase,

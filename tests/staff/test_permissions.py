@@ -5,7 +5,10 @@ from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
 from records.models import Recipient
+from requests_app.appeals.models import Appeal
+from requests_app.appeals.services import appeal_submit
 from requests_app.fulfilment import FULFILMENT_TASKS
+from requests_app.intake.tasks import sweep_stuck_requests
 from requests_app.models import (
     AgentAuthorization,
     CorrectionCase,
@@ -14,8 +17,7 @@ from requests_app.models import (
     RequestEvent,
     Status,
 )
-from staff.appeals import appeal_submit
-from staff.models import Appeal, DenialReasonTemplate, VerificationLowering
+from staff.models import DenialReasonTemplate, VerificationLowering
 from staff.permissions import ROLE_ACTIONS, Action, Role, staff_request_get, user_actions
 from staff.services import request_deny
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
@@ -105,7 +107,7 @@ def test_the_matrix_covers_every_action_of_the_request_page():
 @pytest.mark.parametrize("role", list(Role))
 @pytest.mark.parametrize("action", list(ACTION_PERMISSION))
 def test_each_role_may_do_exactly_the_actions_of_its_row(role, action, staff_user_factory, monkeypatch):
-    monkeypatch.setitem(FULFILMENT_TASKS, "know_categories", "requests_app.tasks.sweep_stuck_requests")
+    monkeypatch.setitem(FULFILMENT_TASKS, "know_categories", sweep_stuck_requests)
     user = staff_user_factory(f"u_{role}", role)
     other = staff_user_factory("other_approver", Role.APPROVER)
     privacy_request, data = _prepare(action, other)

@@ -1,0 +1,672 @@
+"""Authorized agents (policy §5B; Regs §7063): intake with a sanitised permission document, the consumer's
+own confirmation at their on-record address, the agent's status access, and staff's document decision.
+
+The flow, and where each rule lives:
+- `agent_request_submit` stores the sanitised document (encrypted, random name) and the requests, all
+  waiting for verification; opt-out too, because an agent's opt-out also needs the consumer's permission
+  (Regs §7026(j)). Matching and e-mail happen after commit, in tasks, so the agent's response and its timing
+  are the same whether or not the consumer is in our records.
+- `agent_authorization_process` matches the consumer. With a signed permission, a code goes to the
+  consumer's ON-RECORD e-mail (never to an address the agent typed) and the requests wait in
+  `awaiting_consumer_confirmation`; with no match or an ambiguous one they wait the same way, no e-mail is
+  sent, and the sweeper closes them as unverifiable when the window ends. A power of attorney needs no
+  consumer confirmation (Probate Code §§4121–4130): the requests go to staff review.
+- `agent_confirmation_answer` records the consumer's answer: a "yes" with a matching data point sends the
+  requests to review, a "no" denies them; the consumer also chooses whether the agent may receive results.
+- Nothing from an agent is approved before staff accept the document and, for a permission, the consumer
+  confirmed (`agent_release_refusal`, enforced by the lifecycle).
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import BinaryIO
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from records.models import Consumer, DataPoint
+from records.vault import vault_delete, vault_get, vault_put
+from requests_app.agents.tasks import agent_acknowledgement_task, agent_confirmation_task, agent_process_task
+from requests_app.emails import email_send
+from requests_app.exceptions import RequestError
+from requests_app.lifecycle import event_record, request_transition, requests_open
+from requests_app.models import (
+    ACCESS_KINDS,
+    AgentAuthorization,
+    Channel,
+    Kind,
+    PrivacyRequest,
+    Status,
+    Submission,
+)
+from requests_app.requester import RequesterDetails
+from requests_app.verify.services import (
+    access_limit_deny,
+    access_limit_next_allowed,
+    claimed_identity,
+    privacy_request_kind_change,
+    required_points,
+)
+from requests_app.web import ip_hash
+from verification.exceptions import VerificationError
+from verification.matching import MatchResult, consumer_match, stored_identity
+from verification.models import OneTimeCode
+from verification.normalize import normalize_street
+from verification.otp import code_check, code_issue
+from verification.scoring import Identity, matched_points
+from verification.uploads import SanitizedUpload, sanitize_upload
+
+logger = logging.getLogger(__name__)
+
+DOCUMENT_FOLDER = "agent-documents"
+CONFIRMATION_POINTS = ("phone", "member_number", "street_zip", "dob")
+REASON_NOT_CONFIRMED = "agent_permission_not_confirmed"
+REASON_CONFIRMATION_EXPIRED = "consumer_confirmation_expired"
+REASON_CONFIRMATION_FAILED = "consumer_confirmation_failed"
+REASON_DOCUMENT_REJECTED = "agent_document_rejected"
+
+
+@dataclass(frozen=True)
+class AgentDetails:
+    """The agent as they typed themselves, validated and normalised by the form."""
+
+    name: str
+    email: str
+    organisation: str = ""
+    is_entity: bool = False
+    sos_number: str = ""
+
+
+# --- matching (the one call into verification) -------------------------------------------------------
+
+
+def agent_consumer_match(*, submission: Submission) -> MatchResult:
+    """Whom to ask. The agent's typed e-mail is unproven, so here it only helps LOCATE the consumer, whose
+    own proof comes at confirmation (a code at the on-record address plus a data point); it never counts
+    towards a power of attorney's matched points (see agent_authorization_process)."""
+    return consumer_match(claimed=claimed_identity(submission))
+
+
+# --- intake ----------------------------------------------------------------------------------------
+
+
+def agent_document_sanitize(*, name: str, stream: BinaryIO) -> SanitizedUpload:
+    """Validate and clean an uploaded document with the portal's limits; raises UploadRejected."""
+    clamd = (settings.CLAMD_HOST, settings.CLAMD_PORT) if settings.CLAMD_HOST else None
+    return sanitize_upload(name=name, stream=stream, max_bytes=settings.UPLOAD_MAX_BYTES, clamd=clamd)
+
+
+def agent_request_submit(
+    *,
+    kinds: list[str],
+    consumer: RequesterDetails,
+    agent: AgentDetails,
+    document_type: str,
+    document: SanitizedUpload,
+    language: str = "en",
+    ip: str = "",
+    user_agent: str = "",
+) -> list[PrivacyRequest]:
+    """Record an agent's submission and its document; matching and e-mail follow after commit."""
+    now = timezone.now()
+    stored = vault_put(content=document.content, folder=DOCUMENT_FOLDER)
+    try:
+        with transaction.atomic():
+            submission = Submission.objects.create(
+                channel=Channel.WEB,
+                language=language,
+                ip_hash=ip_hash(ip),
+                user_agent=user_agent[:300],
+                **consumer.__dict__,
+            )
+            authorization = AgentAuthorization.objects.create(
+                submission=submission,
+                agent_name=agent.name,
+                agent_email=agent.email,
+                agent_organisation=agent.organisation,
+                agent_is_entity=agent.is_entity,
+                agent_sos_number=agent.sos_number,
+                document_type=document_type,
+                document_storage_name=stored.name,
+                document_sha256=stored.sha256,
+                document_size=stored.size,
+                document_content_type=document.content_type,
+                document_display_name=document.display_name,
+                document_pages=document.pages,
+                document_removed=list(document.removed),
+            )
+            requests = requests_open(
+                submission=submission,
+                kinds=kinds,
+                first_status=lambda kind: Status.AWAITING_VERIFICATION,
+                actor_label="agent",
+                data={"channel": Channel.WEB, "agent": True, "document_type": document_type},
+            )
+            for request in requests:
+                event_record(
+                    request=request,
+                    name="agents.document.stored",
+                    actor_label="agent",
+                    data={
+                        "content_type": document.content_type,
+                        "pages": document.pages,
+                        "removed": list(document.removed),
+                        "sha256": stored.sha256,
+                    },
+                )
+            _volume_check(authorization=authorization, requests=requests, now=now)
+            transaction.on_commit(lambda: agent_acknowledgement_task.delay(authorization.pk))
+            transaction.on_commit(lambda: agent_process_task.delay(authorization.pk))
+    except BaseException:
+        vault_delete(stored.name)  # a failed submission leaves no file behind
+        raise
+    logger.info("agent submission %s received with %d request(s)", submission.pk, len(requests))
+    return requests
+
+
+def _volume_check(*, authorization: AgentAuthorization, requests: list[PrivacyRequest], now) -> None:
+    """Flag an agent who files more requests in 24 hours than AGENT_DAILY_REQUEST_WARNING (for staff)."""
+    filed = PrivacyRequest.objects.filter(
+        submission__agent_authorization__agent_email=authorization.agent_email,
+        received_at__gt=now - timedelta(days=1),
+    ).count()
+    if filed <= settings.AGENT_DAILY_REQUEST_WARNING:
+        return
+    authorization.volume_flagged = True
+    authorization.save(update_fields=["volume_flagged"])
+    for request in requests:
+        event_record(
+            request=request,
+            name="agents.agent.volume_warning",
+            data={"requests_in_24h": filed, "threshold": settings.AGENT_DAILY_REQUEST_WARNING},
+        )
+
+
+def agent_acknowledgement_send(*, authorization_id: int) -> bool:
+    """Confirm receipt to the agent once (Regs §7021(a)); True when this call sent it."""
+    with transaction.atomic():
+        authorization = AgentAuthorization.objects.select_related("submission").get(pk=authorization_id)
+        submission = Submission.objects.select_for_update().get(pk=authorization.submission_id)
+        if submission.acknowledged_at:
+            return False
+        requests = list(submission.requests.order_by("pk"))
+        email_send(
+            template="agent_acknowledgement",
+            to=authorization.agent_email,
+            context={"authorization": authorization, "submission": submission, "requests": requests},
+        )
+        submission.acknowledged_at = timezone.now()
+        submission.save(update_fields=["acknowledged_at"])
+        for request in requests:
+            event_record(request=request, name="requests.request.acknowledged", data={"to": "agent"})
+    return True
+
+
+# --- matching and the consumer's confirmation ----------------------------------------------------------
+
+
+def _confirmation_scope(authorization: AgentAuthorization) -> str:
+    return f"agent-confirm:{authorization.pk}"
+
+
+def _open_requests(authorization: AgentAuthorization) -> list[PrivacyRequest]:
+    return list(
+        PrivacyRequest.objects.filter(submission_id=authorization.submission_id)
+        .exclude(status__in=[Status.COMPLETED, Status.DENIED, Status.WITHDRAWN, Status.UNVERIFIABLE])
+        .order_by("pk")
+    )
+
+
+def agent_authorization_process(*, authorization_id: int) -> str:
+    """Match the consumer and ask them to confirm; idempotent (a second run does nothing)."""
+    with transaction.atomic():
+        authorization = AgentAuthorization.objects.select_for_update().get(pk=authorization_id)
+        if authorization.matched_at is not None:
+            return authorization.match_outcome
+        result = agent_consumer_match(submission=authorization.submission)
+        authorization.matched_at = timezone.now()
+        authorization.match_outcome = result.outcome
+        authorization.save(update_fields=["matched_at", "match_outcome"])
+        consumer = Consumer.objects.get(pk=result.consumer_id) if result.outcome == "matched" else None
+        power_of_attorney = authorization.document_type == AgentAuthorization.DocumentType.POWER_OF_ATTORNEY
+        # The same next status whatever the outcome, so nothing the agent can see reveals a match.
+        target = Status.IN_REVIEW if power_of_attorney else Status.AWAITING_CONSUMER_CONFIRMATION
+        for request in _open_requests(authorization):
+            if request.status != Status.AWAITING_VERIFICATION:
+                continue
+            changes = {"consumer": consumer} if consumer else {}
+            if consumer and power_of_attorney:
+                changes["matched_fields"] = [p for p in result.points if p != "email"]  # e-mail unproven
+            request_transition(
+                request=request,
+                to=target,
+                reason="power_of_attorney" if power_of_attorney else "agent_permission",
+                data={
+                    "match": result.outcome,
+                    "points": list(result.points),
+                    "candidates": len(result.candidate_ids),
+                },
+                **changes,
+            )
+        if consumer and not power_of_attorney:
+            transaction.on_commit(lambda: agent_confirmation_task.delay(authorization_id))
+    return result.outcome
+
+
+def agent_confirmation_send(*, authorization_id: int, again: bool = False) -> bool:
+    """E-mail a code to the consumer's ON-RECORD address (Regs §7063(a)(2)); once, unless `again`.
+
+    Silent (False) when there is nobody to ask: no match, already answered, nothing waiting.
+    """
+    with transaction.atomic():
+        authorization = AgentAuthorization.objects.select_for_update().get(pk=authorization_id)
+        awaiting = _awaiting(authorization)
+        if authorization.consumer_answered_at or not awaiting or awaiting[0].consumer_id is None:
+            return False
+        if authorization.confirmation_sent_at and not again:
+            return False
+        consumer = awaiting[0].consumer
+        try:
+            code = code_issue(
+                scope=_confirmation_scope(authorization),
+                address=consumer.email,
+                ttl_minutes=settings.AGENT_CONFIRMATION_DAYS * 24 * 60,
+            )
+        except VerificationError:
+            logger.info("agent authorization %s: confirmation code throttled", authorization.pk)
+            return False
+        requests = list(authorization.submission.requests.order_by("pk"))
+        email_send(
+            template="agent_confirmation",
+            to=consumer.email,
+            context={
+                "authorization": authorization,
+                "first_name": consumer.first_name,
+                "reference": requests[0].reference,
+                "requests": requests,
+                "code": code,
+                "days": settings.AGENT_CONFIRMATION_DAYS,
+            },
+        )
+        authorization.confirmation_sent_at = timezone.now()
+        authorization.save(update_fields=["confirmation_sent_at"])
+        for request in awaiting:
+            event_record(request=request, name="agents.confirmation.sent", data={"to": "on_record_email"})
+    return True
+
+
+def _authorization_by_reference(reference: str) -> AgentAuthorization | None:
+    request = (
+        PrivacyRequest.objects.select_related("submission__agent_authorization")
+        .filter(reference=reference.strip().upper(), submission__agent_authorization__isnull=False)
+        .first()
+    )
+    return request.submission.agent_authorization if request else None
+
+
+def _awaiting(authorization: AgentAuthorization) -> list[PrivacyRequest]:
+    return [r for r in _open_requests(authorization) if r.status == Status.AWAITING_CONSUMER_CONFIRMATION]
+
+
+def agent_confirmation_open(*, reference: str, code: str, ip: str | None = None) -> AgentAuthorization | None:
+    """The consumer's code from the e-mail, with the reference beside it; None whatever the reason.
+    Raises VerificationError when this network tried too many codes."""
+    authorization = _authorization_by_reference(reference)
+    if authorization is None or authorization.consumer_answered_at or not _awaiting(authorization):
+        code_check(scope="agent-confirm:none", code=code, ip=ip)  # counts towards the same rate limit
+        return None
+    if not code_check(scope=_confirmation_scope(authorization), code=code, ip=ip):
+        return None
+    for request in _awaiting(authorization):
+        event_record(request=request, name="agents.confirmation.opened", actor_label="consumer")
+    return authorization
+
+
+def agent_confirmation_resend(*, reference: str) -> None:
+    """Ask for a fresh code to the consumer's on-record address. Always the same work here (a task
+    decides whether anyone is asked), so neither the answer nor its timing reveals a match."""
+    authorization = _authorization_by_reference(reference)
+    if authorization is not None:
+        transaction.on_commit(lambda: agent_confirmation_task.delay(authorization.pk, again=True))
+
+
+@dataclass(frozen=True)
+class ConfirmationPoints:
+    """What the consumer typed to verify themselves, normalised by the form; any may be empty."""
+
+    phone: str = ""
+    member_number: str = ""
+    street: str = ""
+    zip5: str = ""
+    date_of_birth: date | None = None
+
+
+def agent_confirmation_answer(
+    *, authorization_id: int, gave_permission: bool, agent_may_receive: bool, points: ConfirmationPoints
+) -> str:
+    """Record the consumer's answer: "confirmed", "declined", "retry" (points did not match) or "closed"."""
+    with transaction.atomic():
+        authorization = AgentAuthorization.objects.select_for_update().get(pk=authorization_id)
+        awaiting = _awaiting(authorization)
+        if authorization.consumer_answered_at or not awaiting:
+            return "closed"
+        now = timezone.now()
+        if not gave_permission:
+            authorization.consumer_answered_at = now
+            authorization.consumer_confirmed = False
+            authorization.agent_may_receive = False
+            authorization.save(
+                update_fields=["consumer_answered_at", "consumer_confirmed", "agent_may_receive"]
+            )
+            for request in awaiting:
+                request_transition(
+                    request=request,
+                    to=Status.DENIED,
+                    actor_label="consumer",
+                    reason=REASON_NOT_CONFIRMED,
+                    denial_reason=REASON_NOT_CONFIRMED,
+                    outcome="denied",
+                )
+            return "declined"
+        consumer = awaiting[0].consumer
+        if consumer is None:
+            return "closed"
+        claimed = Identity(
+            phone=points.phone or None,
+            member_number=points.member_number or None,
+            street=normalize_street(points.street) if points.street else None,
+            zip5=points.zip5 or None,
+            dob=points.date_of_birth,
+        )
+        found = [p for p in matched_points(claimed, stored_identity(consumer)) if p in CONFIRMATION_POINTS]
+        # Control of the on-record e-mail (the code) is one data point; the typed ones the others. The
+        # bar per kind is the consumer flow's (Regs §7062). An agent's specific-pieces request comes with
+        # no declaration signed by the consumer, so it is answered as a categories request (§7062(c)).
+        proven = ["email", *found]
+        sensitive = DataPoint.objects.filter(
+            consumer=consumer, point_type__sensitive=True, redacted_at__isnull=True
+        ).exists()
+        kinds = {r.pk: Kind.KNOW_CATEGORIES if r.kind == Kind.ACCESS_SPECIFIC else r.kind for r in awaiting}
+        needs = {pk: required_points(kind=kind, sensitive=sensitive) for pk, kind in kinds.items()}
+        if len(proven) < max(needs.values()):
+            authorization.confirmation_failures += 1
+            authorization.save(update_fields=["confirmation_failures"])
+            for request in awaiting:
+                event_record(
+                    request=request,
+                    name="agents.confirmation.points_mismatch",
+                    actor_label="consumer",
+                    data={"matched": proven, "needed": max(needs.values())},
+                )
+            if authorization.confirmation_failures < settings.AGENT_CONFIRMATION_MAX_FAILURES:
+                return "retry"
+            for request in awaiting:
+                request_transition(
+                    request=request,
+                    to=Status.UNVERIFIABLE,
+                    reason=REASON_CONFIRMATION_FAILED,
+                    denial_reason=REASON_CONFIRMATION_FAILED,
+                    outcome="denied",
+                )
+            return "closed"
+        authorization.consumer_answered_at = now
+        authorization.consumer_confirmed = True
+        authorization.agent_may_receive = agent_may_receive
+        authorization.save(update_fields=["consumer_answered_at", "consumer_confirmed", "agent_may_receive"])
+        # Locked like the consumer flow does, so two concurrent access requests cannot both pass the limit.
+        Consumer.objects.select_for_update().get(pk=consumer.pk)
+        next_allowed: date | None | bool = False
+        for request in awaiting:
+            kind = kinds[request.pk]
+            if kind != request.kind:
+                privacy_request_kind_change(
+                    request=request, to_kind=kind, reason="specific_as_categories_declaration"
+                )
+            if kind in ACCESS_KINDS:
+                if next_allowed is False:
+                    next_allowed = access_limit_next_allowed(
+                        consumer=consumer, at=request.received_at, exclude_submission_id=request.submission_id
+                    )
+                if next_allowed is not None:
+                    access_limit_deny(
+                        request=request, next_allowed=next_allowed, points=proven, actor_label="consumer"
+                    )
+                    continue
+            request_transition(
+                request=request,
+                to=Status.IN_REVIEW,
+                actor_label="consumer",
+                reason="consumer_confirmed_agent",
+                data={"points": proven, "agent_may_receive": agent_may_receive},
+                matched_fields=proven,
+                verification_level="high" if needs[request.pk] >= 3 else "standard",
+            )
+    return "confirmed"
+
+
+def agent_sweep() -> dict[str, int]:
+    """Beat: close requests whose consumer never confirmed in time; re-enqueue lost agent tasks."""
+    now = timezone.now()
+    expired = 0
+    cutoff = now - timedelta(days=settings.AGENT_CONFIRMATION_DAYS)
+    stale = PrivacyRequest.objects.filter(
+        status=Status.AWAITING_CONSUMER_CONFIRMATION,
+        status_changed_at__lt=cutoff,
+        submission__agent_authorization__isnull=False,
+    ).values_list("pk", flat=True)
+    for pk in list(stale[:500]):
+        try:
+            request_transition(
+                request=pk,
+                to=Status.UNVERIFIABLE,
+                reason=REASON_CONFIRMATION_EXPIRED,
+                denial_reason=REASON_CONFIRMATION_EXPIRED,
+            )
+            expired += 1
+        except RequestError:
+            continue  # it moved on meanwhile
+    lost = now - timedelta(minutes=settings.STUCK_REQUEST_MINUTES)
+    unprocessed = list(
+        AgentAuthorization.objects.filter(matched_at__isnull=True, created_at__lt=lost).values_list(
+            "pk", flat=True
+        )[:500]
+    )
+    for pk in unprocessed:
+        agent_process_task.delay(pk)
+    unacknowledged = list(
+        AgentAuthorization.objects.filter(
+            submission__acknowledged_at__isnull=True, created_at__lt=lost
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in unacknowledged:
+        agent_acknowledgement_task.delay(pk)
+    unsent = list(
+        AgentAuthorization.objects.filter(
+            match_outcome="matched",
+            matched_at__lt=lost,
+            confirmation_sent_at__isnull=True,
+            consumer_answered_at__isnull=True,
+            document_type=AgentAuthorization.DocumentType.PERMISSION,
+        ).values_list("pk", flat=True)[:500]
+    )
+    for pk in unsent:
+        agent_confirmation_task.delay(pk)
+    return {
+        "expired": expired,
+        "reprocessed": len(unprocessed),
+        "reacknowledged": len(unacknowledged),
+        "confirmations": len(unsent),
+    }
+
+
+# --- the agent's own status access -------------------------------------------------------------------
+
+
+def _agent_status_scope(authorization: AgentAuthorization) -> str:
+    return f"agent-status:{authorization.pk}"
+
+
+def agent_status_code_send(*, reference: str, email: str) -> AgentAuthorization | None:
+    """E-mail the agent a code when the reference is theirs; the caller says the same either way."""
+    authorization = _authorization_by_reference(reference)
+    on_file = (authorization.agent_email if authorization else "").encode()
+    if authorization is None or not hmac.compare_digest(email.encode(), on_file):
+        return None
+    request = authorization.submission.requests.order_by("pk").first()
+    try:
+        code = code_issue(scope=_agent_status_scope(authorization), address=authorization.agent_email)
+    except VerificationError:
+        return None  # throttled: the same answer as a mismatch, so it reveals nothing either
+    email_send(
+        template="status_code",
+        to=authorization.agent_email,
+        context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
+    )
+    event_record(request=request, name="agents.status.code_sent", actor_label="agent")
+    return authorization
+
+
+def agent_status_code_verify(
+    *, authorization_id: int | None, code: str, ip: str | None = None
+) -> AgentAuthorization | None:
+    """The agent's status code; raises VerificationError when this network tried too many codes."""
+    authorization = (
+        AgentAuthorization.objects.filter(pk=authorization_id).first() if authorization_id else None
+    )
+    if authorization is None:
+        code_check(scope="agent-status:none", code=code, ip=ip)
+        return None
+    if not code_check(scope=_agent_status_scope(authorization), code=code, ip=ip):
+        return None
+    for request in authorization.submission.requests.all():
+        event_record(request=request, name="agents.status.viewed", actor_label="agent")
+    return authorization
+
+
+# --- staff -------------------------------------------------------------------------------------------
+
+
+def agent_document_review(
+    *, authorization: AgentAuthorization, actor, accepted: bool, note: str = ""
+) -> AgentAuthorization:
+    """Staff's decision on the uploaded document; a rejection denies the requests still open."""
+    with transaction.atomic():
+        locked = AgentAuthorization.objects.select_for_update().get(pk=authorization.pk)
+        locked.review = AgentAuthorization.Review.ACCEPTED if accepted else AgentAuthorization.Review.REJECTED
+        locked.reviewed_at = timezone.now()
+        locked.reviewed_by = actor
+        locked.save(update_fields=["review", "reviewed_at", "reviewed_by"])
+        for request in _open_requests(locked):
+            event_record(
+                request=request,
+                name=f"agents.document.{locked.review}",
+                actor=actor,
+                reason=note,
+                data={"document_type": locked.document_type},
+            )
+            if not accepted and request.status not in (Status.FULFILLING, Status.APPROVED):
+                request_transition(
+                    request=request,
+                    to=Status.DENIED,
+                    actor=actor,
+                    reason=note or REASON_DOCUMENT_REJECTED,
+                    denial_reason=REASON_DOCUMENT_REJECTED,
+                    outcome="denied",
+                )
+    authorization.refresh_from_db()
+    return authorization
+
+
+def agent_document_fetch(*, authorization: AgentAuthorization, actor) -> bytes:
+    """The sanitised document's bytes for a staff download; every download is logged."""
+    content = vault_get(authorization.document_storage_name, sha256=authorization.document_sha256)
+    request = authorization.submission.requests.order_by("pk").first()
+    event_record(request=request, name="agents.document.downloaded", actor=actor)
+    return content
+
+
+def agent_request_closed_hook(*, request: PrivacyRequest) -> None:
+    """Lifecycle hook after a request closes: once the whole submission is closed, purge the document."""
+    submission_id = request.submission_id
+    transaction.on_commit(lambda: agent_document_purge(submission_id=submission_id))
+
+
+def agent_document_purge(*, submission_id: int) -> bool:
+    """Delete the uploaded document and the consumer's codes once every request of the submission is
+    closed: they were collected only to verify the agent's authority (DESIGN §5). The checksum, type and
+    what the sanitiser removed stay, for the record of the request. True when this call purged."""
+    with transaction.atomic():
+        authorization = (
+            AgentAuthorization.objects.select_for_update().filter(submission_id=submission_id).first()
+        )
+        if authorization is None or not authorization.document_storage_name:
+            return False
+        requests = list(PrivacyRequest.objects.filter(submission_id=submission_id))
+        if any(not r.is_closed for r in requests):
+            return False
+        name = authorization.document_storage_name
+        authorization.document_storage_name = ""
+        authorization.save(update_fields=["document_storage_name"])
+        OneTimeCode.objects.filter(
+            scope__in=[_confirmation_scope(authorization), _agent_status_scope(authorization)]
+        ).delete()
+        for request in requests:
+            event_record(request=request, name="agents.document.purged", data={"outcome": request.status})
+        transaction.on_commit(lambda: vault_delete(name))
+    return True
+
+
+def agent_release_refusal(request: PrivacyRequest) -> str | None:
+    """Why an agent's request may not be approved or carried out yet; None when it may (or is no agent's)."""
+    authorization = AgentAuthorization.objects.filter(submission_id=request.submission_id).first()
+    if authorization is None:
+        return None
+    if authorization.review != AgentAuthorization.Review.ACCEPTED:
+        return _("Staff must accept the agent's document first.")
+    if (
+        authorization.document_type == AgentAuthorization.DocumentType.PERMISSION
+        and not authorization.consumer_confirmed
+    ):
+        return _("The consumer has not confirmed the agent's permission.")
+    return None
+
+
+# --- reads ---------------------------------------------------------------------------------------------
+
+# What an agent is told about progress, in their words; never which data matched or who the consumer is.
+AGENT_EVENTS = {
+    "requests.request.received": "We received the request.",
+    "requests.request.acknowledged": "We e-mailed you a confirmation of receipt.",
+    "requests.request.awaiting_verification": "We are checking the request.",
+    "requests.request.awaiting_consumer_confirmation": "We asked the consumer to confirm your permission "
+    "and their identity directly.",
+    "requests.request.in_review": "Our privacy team is reviewing the request and your document.",
+    "requests.request.approved": "The request was approved.",
+    "requests.request.fulfilling": "We are carrying out the request.",
+    "requests.request.completed": "The request is complete.",
+    "requests.request.denied": "We could not grant the request.",
+    "requests.request.withdrawn": "The request was withdrawn.",
+    "requests.request.unverifiable": "The consumer's identity or permission could not be confirmed in time, "
+    "so the request is closed.",
+    "requests.request.extended": "We need more time and extended the deadline.",
+}
+
+
+def agent_timeline(*, authorization: AgentAuthorization) -> list[dict]:
+    from requests_app.models import RequestEvent
+
+    events = (
+        RequestEvent.objects.filter(request__submission_id=authorization.submission_id, name__in=AGENT_EVENTS)
+        .select_related("request")
+        .only("name", "created_at", "request__reference")
+        .order_by("created_at", "pk")
+    )
+    return [
+        {"when": e.created_at, "reference": e.request.reference, "text": AGENT_EVENTS[e.name]} for e in events
+    ]

@@ -1,0 +1,330 @@
+"""Deletion (CCPA §1798.105, Regs §7022): confirm, wait out the cancel window, erase, notify, respond.
+
+1. The request is verified and approved; its fulfilment task (`deletion_start`) e-mails the requester a
+   fresh one-time code to confirm that they want their information deleted (the two-step process of
+   Regs §7022(d)).
+2. `deletion_confirm` checks the code and schedules the erasure after DELETION_CANCEL_WINDOW_MINUTES;
+   until then `deletion_cancel` withdraws the request.
+3. `deletion_execute` builds the erasure plan, instructs recipients (before the identifiers are gone),
+   records the suppression entry, erases through the connector and completes the request.
+4. `deletion_response_send` e-mails what was deleted and what was kept and why, then purges the
+   submission's personal data when nothing else of it is open (Regs §7101: the record of the request
+   keeps only the date, kind, channel and outcome).
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from records.connectors import BuiltinConnector, EraseResult
+from records.erasure import RETAIN, erasure_plan_build
+from records.models import System
+from records.suppression import suppression_record
+from requests_app.deletion.tasks import deletion_execute_task, deletion_response_task
+from requests_app.emails import email_send
+from requests_app.fulfilment import fulfilling_request_lock
+from requests_app.lifecycle import event_record, request_transition
+from requests_app.models import DeletionCase, Kind, PrivacyRequest, Status, Submission, submission_blanks
+from requests_app.processors.services import processor_notices_create, recipients_for_systems
+from verification.otp import code_check, code_issue
+
+logger = logging.getLogger(__name__)
+
+# The abuse signal (a keyed hash, not an address) outlives the deletion.
+SUBMISSION_PERSONAL_FIELDS = submission_blanks(keep=("ip_hash",))
+
+
+def _scope(request: PrivacyRequest) -> str:
+    return f"deletion:{request.pk}"
+
+
+def _site(path: str) -> str:
+    return settings.SITE_URL.rstrip("/") + path
+
+
+def _case_locked(request_id: int) -> DeletionCase:
+    return (
+        DeletionCase.objects.select_for_update()
+        .select_related("request__submission")
+        .get(request_id=request_id)
+    )
+
+
+# --- Step 1: ask for confirmation ---------------------------------------------------------------
+
+
+def deletion_start(*, request_id: int) -> bool:
+    """Fulfilment of a `delete` request: open its case and e-mail the confirmation code (once)."""
+    with transaction.atomic():
+        request = fulfilling_request_lock(request_id, Kind.DELETE)
+        if request is None:
+            return False
+        case, _ = DeletionCase.objects.get_or_create(request=request)
+        if case.state != DeletionCase.State.AWAITING_CONFIRMATION or case.code_sent_at:
+            return False
+        _confirmation_code_send(case)
+    return True
+
+
+def _confirmation_code_send(case: DeletionCase) -> None:
+    request = case.request
+    code = code_issue(scope=_scope(request))
+    email_send(
+        template="deletion_confirm",
+        to=request.submission.email,
+        context={
+            "reference": request.reference,
+            "code": code,
+            "minutes": settings.OTP_TTL_MINUTES,
+            "confirm_url": _site(reverse("requests_app:deletion_confirm")),
+            "window_hours": settings.DELETION_CANCEL_WINDOW_MINUTES / 60,
+            "confirm_days": settings.DELETION_CONFIRM_DAYS,
+        },
+    )
+    case.code_sent_at = timezone.now()
+    case.save(update_fields=["code_sent_at"])
+    event_record(request=request, name="requests.deletion.confirmation_sent")
+
+
+def deletion_code_resend(*, request_id: int) -> bool:
+    """A new confirmation code, asked for from the status page (which itself needed a fresh code)."""
+    with transaction.atomic():
+        case = _case_locked(request_id)
+        if case.state != DeletionCase.State.AWAITING_CONFIRMATION:
+            return False
+        _confirmation_code_send(case)
+    return True
+
+
+# --- Step 2: confirm or cancel ------------------------------------------------------------------
+
+
+def deletion_confirm(*, reference: str, code: str) -> PrivacyRequest | None:
+    """Schedule the erasure when the code is right; None (and nothing said about why) otherwise."""
+    request = PrivacyRequest.objects.filter(reference=reference.strip().upper(), kind=Kind.DELETE).first()
+    if request is None or not code_check(scope=_scope(request), code=code):
+        return None
+    with transaction.atomic():
+        case = _case_locked(request.pk)
+        if case.state != DeletionCase.State.AWAITING_CONFIRMATION:
+            return None
+        now = timezone.now()
+        case.state = DeletionCase.State.SCHEDULED
+        case.confirmed_at = now
+        case.erase_after = now + timedelta(minutes=settings.DELETION_CANCEL_WINDOW_MINUTES)
+        case.save(update_fields=["state", "confirmed_at", "erase_after"])
+        event_record(
+            request=request,
+            name="requests.deletion.confirmed",
+            actor_label="requester",
+            data={"erase_after": case.erase_after.isoformat()},
+        )
+        if settings.DELETION_CANCEL_WINDOW_MINUTES <= 0:
+            transaction.on_commit(lambda: deletion_execute_task.delay(request.pk))
+    return request
+
+
+def deletion_cancel(*, request_id: int) -> bool:
+    """The requester changed their mind inside the cancel window: nothing is erased."""
+    with transaction.atomic():
+        case = _case_locked(request_id)
+        if case.state not in (DeletionCase.State.AWAITING_CONFIRMATION, DeletionCase.State.SCHEDULED):
+            return False
+        case.state = DeletionCase.State.CANCELLED
+        case.cancelled_at = timezone.now()
+        case.save(update_fields=["state", "cancelled_at"])
+        request_transition(
+            request=case.request,
+            to=Status.WITHDRAWN,
+            actor_label="requester",
+            reason="The requester cancelled the deletion before it ran.",
+        )
+    return True
+
+
+# --- Step 3: erase ------------------------------------------------------------------------------
+
+
+def deletion_execute(*, request_id: int) -> bool:
+    """Erase a confirmed deletion whose cancel window is over. Idempotent: True only when this call erased."""
+    with transaction.atomic():
+        case = _case_locked(request_id)
+        now = timezone.now()
+        if case.state != DeletionCase.State.SCHEDULED or case.erase_after > now:
+            return False
+        request = (
+            PrivacyRequest.objects.select_for_update(of=("self",))
+            .select_related("consumer")
+            .get(pk=request_id)
+        )
+        if request.status != Status.FULFILLING:
+            return False
+        consumer = request.consumer
+        plan = erasure_plan_build(consumer=consumer)
+        # Recipients first: their notices carry keyed hashes of identifiers the erasure removes.
+        processor_notices_create(
+            request=request,
+            recipients=recipients_for_systems(systems=System.objects.filter(pk__in=plan.erased_systems)),
+            action="delete",
+        )
+        if consumer is not None:
+            suppression_record(
+                email=consumer.email, phone=consumer.phone, member_number=consumer.member_number
+            )
+        result = BuiltinConnector().erase(consumer, plan)
+        case.state = DeletionCase.State.ERASED
+        case.erased_at = now
+        case.plan = plan.as_json()
+        case.outcome = _outcome_json(result)
+        case.save(update_fields=["state", "erased_at", "plan", "outcome"])
+        totals = result.totals
+        request_transition(
+            request=request,
+            to=Status.COMPLETED,
+            outcome="partially" if totals["retained"] else "complied",
+            data={
+                **totals,
+                "retained_reasons": sorted({s.reason for s in result.systems if s.retained}),
+                "identifiers_erased": result.identifiers_erased,
+            },
+        )
+        transaction.on_commit(lambda: deletion_response_task.delay(request_id))
+    logger.info("deletion for request %s erased", request_id)
+    return True
+
+
+def _outcome_json(result: EraseResult) -> dict:
+    return {
+        "systems": [
+            {
+                "system": s.system_code,
+                "name": s.system_name,
+                "action": s.action,
+                "reason": s.reason,
+                "explanation": s.explanation,
+                "deleted": s.deleted,
+                "deidentified": s.deidentified,
+                "retained": s.retained,
+            }
+            for s in result.systems
+        ],
+        "totals": result.totals,
+        "identifiers_erased": result.identifiers_erased,
+    }
+
+
+# --- Step 4: respond ----------------------------------------------------------------------------
+
+
+def deletion_response_send(*, request_id: int) -> bool:
+    """E-mail the outcome once, then forget the requester's details if nothing else of theirs is open."""
+    with transaction.atomic():
+        case = _case_locked(request_id)
+        if case.state != DeletionCase.State.ERASED or case.response_sent_at:
+            return False
+        request = case.request
+        systems = case.outcome.get("systems", [])
+        notified = sorted({n.recipient.name for n in request.processor_notices.select_related("recipient")})
+        email_send(
+            template="deletion_completed",
+            to=request.submission.email,
+            context={
+                "reference": request.reference,
+                "deleted": [s for s in systems if s["action"] != RETAIN or s["deleted"]],
+                "retained": [s for s in systems if s["retained"]],
+                "nothing_held": not systems,
+                "notified": notified,
+            },
+        )
+        case.response_sent_at = timezone.now()
+        case.save(update_fields=["response_sent_at"])
+        event_record(request=request, name="requests.deletion.response_sent")
+        submission_purge_if_closed(submission_id=request.submission_id)
+    return True
+
+
+def submission_purge_if_closed(*, submission_id: int) -> bool:
+    """Blank what the requester typed once every request of the submission is closed (Regs §7101)."""
+    submission = Submission.objects.select_for_update().get(pk=submission_id)
+    if submission.personal_data_purged_at or any(not r.is_closed for r in submission.requests.all()):
+        return False
+    for name, blank in SUBMISSION_PERSONAL_FIELDS.items():
+        setattr(submission, name, blank)
+    submission.personal_data_purged_at = timezone.now()
+    submission.save(update_fields=[*SUBMISSION_PERSONAL_FIELDS, "personal_data_purged_at"])
+    return True
+
+
+# --- Unverifiable requests (sent by the verification flow) ----------------------------------------
+
+
+def deletion_unverifiable_notice_send(*, request: PrivacyRequest) -> None:
+    """Tell the requester a deletion was denied because we could not verify them, and offer the opt-out
+    (Regs §7022(e)(1) is a choice; the consumer is offered the opt-out of sale/sharing, which needs no
+    verification). The verification flow calls this when it closes a `delete` request as unverifiable."""
+    email_send(
+        template="deletion_unverifiable",
+        to=request.submission.email,
+        context={
+            "reference": request.reference,
+            "opt_out_url": _site(reverse("requests_app:do_not_sell")),
+        },
+    )
+    event_record(request=request, name="requests.deletion.unverifiable_notice_sent")
+
+
+# --- The sweeper ------------------------------------------------------------------------------------
+
+
+def deletion_sweep(*, now=None) -> dict[str, int]:
+    """Beat: run erasures whose window is over, re-send lost responses, close unconfirmed deletions."""
+    now = now or timezone.now()
+    due = list(
+        DeletionCase.objects.filter(state=DeletionCase.State.SCHEDULED, erase_after__lte=now).values_list(
+            "request_id", flat=True
+        )[:200]
+    )
+    for request_id in due:
+        deletion_execute_task.delay(request_id)
+    lost = list(
+        DeletionCase.objects.filter(
+            state=DeletionCase.State.ERASED,
+            response_sent_at__isnull=True,
+            erased_at__lt=now - timedelta(minutes=settings.STUCK_REQUEST_MINUTES),
+        ).values_list("request_id", flat=True)[:200]
+    )
+    for request_id in lost:
+        deletion_response_task.delay(request_id)
+    expired = 0
+    stale = DeletionCase.objects.filter(
+        state=DeletionCase.State.AWAITING_CONFIRMATION,
+        code_sent_at__lt=now - timedelta(days=settings.DELETION_CONFIRM_DAYS),
+    ).values_list("request_id", flat=True)[:200]
+    for request_id in list(stale):
+        expired += deletion_expire(request_id=request_id)
+    return {"erase": len(due), "respond": len(lost), "expired": expired}
+
+
+def deletion_expire(*, request_id: int) -> bool:
+    """Close a deletion the requester never confirmed: nothing is erased, and we say so."""
+    with transaction.atomic():
+        case = _case_locked(request_id)
+        if case.state != DeletionCase.State.AWAITING_CONFIRMATION:
+            return False
+        case.state = DeletionCase.State.EXPIRED
+        case.save(update_fields=["state"])
+        request_transition(
+            request=case.request,
+            to=Status.WITHDRAWN,
+            reason=f"Not confirmed within {settings.DELETION_CONFIRM_DAYS} days.",
+        )
+        email_send(
+            template="deletion_not_confirmed",
+            to=case.request.submission.email,
+            context={"reference": case.request.reference, "days": settings.DELETION_CONFIRM_DAYS},
+        )
+    return True

@@ -1,0 +1,88 @@
+"""Intake: record a submission with one request per kind, and acknowledge it (Regs §7021(a))."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.utils import timezone
+
+from requests_app.emails import email_send
+from requests_app.fulfilment import fulfilment_enqueue
+from requests_app.intake.sql import submission_insert
+from requests_app.intake.tasks import send_acknowledgement_task, submission_received_task
+from requests_app.lifecycle import event_record, requests_build, requests_save
+from requests_app.models import Channel, Kind, PrivacyRequest, Status, Submission
+from requests_app.requester import RequesterDetails
+from requests_app.web import ip_hash
+
+logger = logging.getLogger(__name__)
+
+
+def privacy_request_submit(
+    *,
+    kinds: list[str],
+    requester: RequesterDetails,
+    channel: str = Channel.WEB,
+    language: str = "en",
+    ip: str = "",
+    user_agent: str = "",
+) -> list[PrivacyRequest]:
+    """Record one submission with one request per kind, then acknowledge it after commit."""
+    submission = Submission(
+        channel=channel,
+        language=language,
+        ip_hash=ip_hash(ip),
+        user_agent=user_agent[:300],
+        **requester.__dict__,
+    )
+    # Opt-out needs no verification (Regs §7026(d)); everything else waits for it.
+    requests, events = requests_build(
+        submission=submission,
+        kinds=kinds,
+        first_status=lambda kind: Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION,
+        data={"channel": channel},
+    )
+    if connection.vendor == "postgresql":
+        # One statement, atomic by itself: no BEGIN/COMMIT round trips on the hot path (intake_sql.py).
+        submission_insert(submission=submission, requests=requests, events=events)
+    else:
+        with transaction.atomic():
+            submission.save()
+            requests_save(requests, events)
+    # After commit (at once when the statement committed by itself, else when the caller's transaction does).
+    for request in requests:
+        if request.status == Status.FULFILLING:
+            fulfilment_enqueue(request=request)
+    # One message for the acknowledgement and the first verification code.
+    transaction.on_commit(lambda: submission_received_task.delay(submission.pk))
+    logger.info("submission %s received with %d request(s)", submission.pk, len(requests))
+    return requests
+
+
+def acknowledgement_send(*, submission_id: int) -> bool:
+    """Send the receipt e-mail once (Regs §7021(a)); True when this call sent it."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        if submission.acknowledged_at or not submission.email:
+            return False
+        requests = list(submission.requests.order_by("pk"))
+        context = {"submission": submission, "requests": requests, "site_url": settings.SITE_URL}
+        email_send(template="acknowledgement", to=submission.email, context=context)
+        submission.acknowledged_at = timezone.now()
+        submission.save(update_fields=["acknowledged_at"])
+        for request in requests:
+            event_record(request=request, name="requests.request.acknowledged")
+    return True
+
+
+def acknowledgement_sweep() -> int:
+    """Re-enqueue acknowledgements whose message was lost; agents' submissions are the agent sweeper's."""
+    cutoff = timezone.now() - timedelta(minutes=settings.STUCK_REQUEST_MINUTES)
+    pending = Submission.objects.filter(acknowledged_at__isnull=True, created_at__lt=cutoff).exclude(email="")
+    ids = list(pending.filter(agent_authorization__isnull=True).values_list("pk", flat=True)[:500])
+    for submission_id in ids:
+        send_acknowledgement_task.delay(submission_id)
+    if ids:
+        logger.info("sweeper re-enqueued %d acknowledgement(s)", len(ids))
+    return len(ids)

@@ -1,0 +1,44 @@
+"""Intake: the home page, the request form and the page that confirms a submission."""
+
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from requests_app import selectors
+from requests_app.intake import services
+from requests_app.intake.forms import RequestForm
+from requests_app.models import Kind
+from requests_app.web import SUBMITTED_KEY, client_ip, rate_limited
+
+
+def home(request):
+    return render(request, "requests_app/home.html", {"kinds": Kind.choices})
+
+
+@require_http_methods(["GET", "POST"])
+def request_new(request):
+    if request.method == "POST":
+        form = RequestForm(request.POST)
+        if rate_limited(request, "intake", "30/h"):
+            form.add_error(None, _("Too many requests from your network. Please wait an hour and try again."))
+        elif form.is_valid():
+            created = services.privacy_request_submit(
+                kinds=form.cleaned_data["kinds"],
+                requester=form.requester(),
+                language=request.LANGUAGE_CODE,
+                ip=client_ip(request),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
+            request.session[SUBMITTED_KEY] = [r.pk for r in created]
+            return redirect("requests_app:submitted")
+    else:
+        preselected = [k for k in request.GET.getlist("kind") if k in Kind.values]
+        form = RequestForm(initial={"kinds": preselected})
+    return render(request, "requests_app/request_form.html", {"form": form, "kinds": Kind.choices})
+
+
+def submitted(request):
+    ids = request.session.get(SUBMITTED_KEY)
+    if not ids:
+        return redirect("requests_app:request_new")
+    return render(request, "requests_app/submitted.html", {"requests": selectors.requests_by_ids(ids)})

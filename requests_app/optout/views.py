@@ -1,0 +1,67 @@
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from records.choices import consumer_sale_opt_in
+from records.exceptions import RecordsError
+from records.models import Consumer, SaleOptIn
+from requests_app.optout import services as optout
+from requests_app.optout.forms import OptInForm, OptOutForm
+from requests_app.web import client_ip, rate_limited, status_request
+
+OPT_OUT_DONE_KEY = "opt_out_done"
+
+
+@require_http_methods(["GET", "POST"])
+def do_not_sell(request):
+    """Anyone may opt out here, without an account or verification (Regs §7026)."""
+    gpc = request.gpc_honored
+    form = OptOutForm(request.POST if request.method == "POST" else None, gpc=gpc)
+    if request.method == "POST":
+        if rate_limited(request, "opt-out", "30/h"):
+            form.add_error(None, _("Too many requests from your network. Please wait an hour and try again."))
+        elif form.is_valid():
+            email = form.cleaned_data["email"]
+            reference = ""
+            if email:
+                created = optout.opt_out_submit(
+                    email=email,
+                    language=request.LANGUAGE_CODE,
+                    ip=client_ip(request),
+                    user_agent=request.META.get("HTTP_USER_AGENT", ""),
+                )
+                reference = created.reference
+            # The same page whoever the address belongs to: it must not reveal who is in our records.
+            request.session[OPT_OUT_DONE_KEY] = {"reference": reference, "emailed": bool(email)}
+            return redirect("requests_app:do_not_sell_done")
+    return render(request, "requests_app/optout/do_not_sell.html", {"form": form, "gpc": gpc})
+
+
+def do_not_sell_done(request):
+    done = request.session.get(OPT_OUT_DONE_KEY)
+    if done is None:
+        return redirect("requests_app:do_not_sell")
+    return render(request, "requests_app/optout/done.html", done)
+
+
+def _status_consumer(request) -> Consumer | None:
+    """The consumer behind the browser's status-page session (opened with a one-time code), if any."""
+    found = status_request(request)
+    return found.consumer if found else None
+
+
+@require_http_methods(["GET", "POST"])
+def sale_opt_in(request):
+    """Opt back in to partner sharing: only for a consumer we know through a fresh status-page session."""
+    consumer = _status_consumer(request)
+    if consumer is None:
+        return redirect("requests_app:status_lookup")
+    form = OptInForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            consumer_sale_opt_in(consumer_id=consumer.pk, given_by=SaleOptIn.GivenBy.CONSUMER)
+        except RecordsError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return render(request, "requests_app/optout/opt_in_done.html")
+    return render(request, "requests_app/optout/opt_in.html", {"form": form})

@@ -1,0 +1,45 @@
+"""The status page: a one-time code to the e-mail on the request opens its status for a short while."""
+
+import hmac
+
+from django.conf import settings
+
+from requests_app.emails import email_send
+from requests_app.lifecycle import event_record
+from requests_app.models import PrivacyRequest
+from verification.otp import code_check, code_issue
+
+
+def _status_scope(request: PrivacyRequest) -> str:
+    return f"status:{request.pk}"
+
+
+def status_code_send(*, reference: str, email: str) -> PrivacyRequest | None:
+    """E-mail a one-time code when reference and e-mail belong together; the caller says the same either way."""
+    request = (
+        PrivacyRequest.objects.select_related("submission")
+        .filter(reference=reference.strip().upper())
+        .first()
+    )
+    typed = email.encode()
+    on_file = (request.submission.email if request else "").encode()
+    if request is None or not hmac.compare_digest(typed, on_file):
+        return None
+    code = code_issue(scope=_status_scope(request))
+    email_send(
+        template="status_code",
+        to=request.submission.email,
+        context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
+    )
+    event_record(request=request, name="requests.status.code_sent", actor_label="requester")
+    return request
+
+
+def status_code_verify(*, request_id: int | None, code: str) -> PrivacyRequest | None:
+    if request_id is None:
+        return None
+    request = PrivacyRequest.objects.filter(pk=request_id).first()
+    if request is None or not code_check(scope=_status_scope(request), code=code):
+        return None
+    event_record(request=request, name="requests.status.viewed", actor_label="requester")
+    return request

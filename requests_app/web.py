@@ -1,0 +1,72 @@
+"""What the public pages share: the client's address, the rate-limit guard, the session keys, and the one
+way a requester's page reaches a request (behind a fresh one-time code, never by reference alone)."""
+
+import hashlib
+import hmac
+
+from django.conf import settings
+from django.http import Http404
+from django_ratelimit.core import is_ratelimited
+
+from requests_app.models import PrivacyRequest
+from requests_app.session_access import session_access_id
+
+# Session keys. They hold primary keys and expiry times, never personal data (session_access.py).
+SUBMITTED_KEY = "submitted_request_ids"  # the requests this browser just submitted
+STATUS_PENDING_KEY = "status_pending"  # the request whose status code was e-mailed
+STATUS_ACCESS_KEY = "status_access"  # the request opened on the status page with its code
+DELETION_ACCESS_KEY = "deletion_access"  # the deletion just confirmed with its code
+
+
+def client_ip(request) -> str:
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def ip_hash(ip: str) -> str:
+    """Keyed hash of an IP address: lets us spot abuse without keeping the address."""
+    return hmac.new(settings.SECRET_KEY.encode(), ip.encode(), hashlib.sha256).hexdigest() if ip else ""
+
+
+def rate_limited(request, group: str, rate: str) -> bool:
+    """Count this POST against the client address's budget for `group`; True once it is spent."""
+    return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+
+
+def status_request_id(request) -> int | None:
+    """The request opened on the status page in the last STATUS_ACCESS_MINUTES, or None."""
+    return session_access_id(request.session, STATUS_ACCESS_KEY)
+
+
+def status_request(request) -> PrivacyRequest | None:
+    request_id = status_request_id(request)
+    if request_id is None:
+        return None
+    return PrivacyRequest.objects.select_related("submission").filter(pk=request_id).first()
+
+
+def requester_accessible_ids(request) -> set[int]:
+    """Requests this browser may act on: the submission opened on the status page (a fresh code) or the
+    deletion just confirmed (a fresh code too). Both expire after STATUS_ACCESS_MINUTES."""
+    ids: set[int] = set()
+    status_id = status_request_id(request)
+    if status_id is not None:
+        ids |= set(PrivacyRequest.objects.filter(submission__requests=status_id).values_list("pk", flat=True))
+    confirmed_id = session_access_id(request.session, DELETION_ACCESS_KEY)
+    if confirmed_id is not None:
+        ids.add(confirmed_id)
+    return ids
+
+
+def requester_request_or_404(
+    request, *, reference: str, kind: str, case: str, related: tuple[str, ...] = ()
+) -> PrivacyRequest:
+    """The request of this kind with this reference, among those the browser may act on, with its `case`
+    (the kind's one-to-one record, e.g. "deletion_case"); 404 for anything else, whether or not it exists."""
+    found = (
+        PrivacyRequest.objects.select_related(case, *related)
+        .filter(reference=reference.strip().upper(), kind=kind, pk__in=requester_accessible_ids(request))
+        .first()
+    )
+    if found is None or not hasattr(found, case):
+        raise Http404
+    return found
