@@ -272,20 +272,7 @@ CELERY_TASK_TIME_LIMIT = 60 * 15
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery")
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE = {
-    "sweep-stuck-requests": {
-        "task": "requests_app.tasks.sweep_stuck_requests",
-        "schedule": timedelta(minutes=5),
-    },
-    "verification-sweep": {
-        "task": "requests_app.tasks.verification_sweep",
-        "schedule": timedelta(minutes=5),
-    },
-    "sweep-stuck-choice-requests": {
-        "task": "requests_app.optout.tasks.sweep_stuck_choice_requests",
-        "schedule": timedelta(minutes=5),
-    },
-}
+# CELERY_BEAT_SCHEDULE: at the end of this file, in one place.
 
 # --- Privacy portal rules (DESIGN §4–6) ----------------------------------------------------------
 OTP_TTL_MINUTES = _parsed("OTP_TTL_MINUTES", env.int, 15)
@@ -296,10 +283,6 @@ STUCK_REQUEST_MINUTES = _parsed("STUCK_REQUEST_MINUTES", env.int, 30)
 REPORT_ACCESS_MINUTES = _parsed(
     "REPORT_ACCESS_MINUTES", env.int, 10
 )  # a download code opens the files this long
-CELERY_BEAT_SCHEDULE["purge-expired-reports"] = {
-    "task": "requests_app.tasks.purge_expired_reports_task",
-    "schedule": timedelta(hours=1),
-}
 BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", _strict_bool, False)
 RATELIMIT_ENABLE = _parsed("RATELIMIT_ENABLE", _strict_bool, True)
 # Authorized agents (Regs §7063) and uploads (verification/uploads.py).
@@ -309,10 +292,6 @@ CLAMD_PORT = _parsed("CLAMD_PORT", env.int, 3310)
 AGENT_CONFIRMATION_DAYS = _parsed("AGENT_CONFIRMATION_DAYS", env.int, 10)
 AGENT_CONFIRMATION_MAX_FAILURES = _parsed("AGENT_CONFIRMATION_MAX_FAILURES", env.int, 5)
 AGENT_DAILY_REQUEST_WARNING = _parsed("AGENT_DAILY_REQUEST_WARNING", env.int, 20)
-CELERY_BEAT_SCHEDULE["agent-confirmations-expire"] = {
-    "task": "requests_app.agents.tasks.agent_sweep_task",
-    "schedule": timedelta(minutes=15),
-}
 
 # Identity verification (DESIGN §5; Regs §7062). Points needed per kind; delete/correct need the
 # "sensitive" level when the consumer's records hold a sensitive data-point type (Regs §7062(d)).
@@ -372,36 +351,32 @@ SUPPRESSION_HASH_KEY = (
     if DEBUG
     else _required("SUPPRESSION_HASH_KEY")
 )
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "processor-notice-reminders": {
-            "task": "requests_app.processors.tasks.processor_reminders_task",
-            "schedule": timedelta(minutes=30),
-        },
-        "deletion-sweep": {
-            "task": "requests_app.deletion.tasks.deletion_sweep_task",
-            "schedule": timedelta(minutes=5),
-        },
-    }
-)
 # Staff (/staff/): sign out after this much inactivity, within SESSION_COOKIE_AGE's hard limit.
 STAFF_IDLE_MINUTES = _parsed("STAFF_IDLE_MINUTES", env.int, 30)
 STAFF_QUEUE_PAGE_SIZES = (25, 50, 100)
 RECORDS_RETENTION_MONTHS = _parsed("RECORDS_RETENTION_MONTHS", env.int, 24)  # Regs §7101(a)
 APPEAL_WINDOW_DAYS = 45
 APPEAL_RESPONSE_DAYS = 60  # Va. Code §59.1-577(C); Colo. §6-1-1306(3); Conn. §42-518(d)
-CELERY_BEAT_SCHEDULE.update(
-    {
-        "staff-deadline-reminders": {
-            "task": "staff.tasks.send_deadline_reminders_task",
-            "schedule": crontab(hour=7, minute=0),
-        },
-        "staff-purge-expired-records": {
-            "task": "staff.tasks.purge_expired_records_task",
-            "schedule": crontab(hour=3, minute=30),
-        },
-    }
-)
+
+# --- Periodic work (Celery beat), by pinned task name ------------------------------------------
+# Sweepers re-enqueue work whose message was lost; the others are the rules' own clocks.
+CELERY_BEAT_SCHEDULE = {
+    "sweep-stuck-requests": {"task": "requests.intake.sweep", "schedule": timedelta(minutes=5)},
+    "verification-sweep": {"task": "requests.verify.sweep", "schedule": timedelta(minutes=5)},
+    "choice-response-sweep": {"task": "requests.optout.sweep", "schedule": timedelta(minutes=5)},
+    "deletion-sweep": {"task": "requests.deletion.sweep", "schedule": timedelta(minutes=5)},
+    "agent-confirmations-expire": {"task": "requests.agents.sweep", "schedule": timedelta(minutes=15)},
+    "processor-notice-reminders": {
+        "task": "requests.processors.reminders",
+        "schedule": timedelta(minutes=30),
+    },
+    "purge-expired-reports": {"task": "requests.reports.purge_expired", "schedule": timedelta(hours=1)},
+    "staff-deadline-reminders": {"task": "staff.reminders.send", "schedule": crontab(hour=7, minute=0)},
+    "staff-purge-expired-records": {
+        "task": "staff.records.purge_expired",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}
 
 # --- Logging: never personal data; request references at most ---------------------------------
 LOGGING = {

@@ -504,8 +504,10 @@ def test_an_unanswered_request_closes_as_unverifiable_after_the_window(submitted
 
 
 def test_the_expiry_task_is_on_the_beat_schedule():
+    from requests_app.agents.tasks import agent_sweep_task
+
     schedule = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
-    assert "requests_app.agents.tasks.agent_sweep_task" in schedule
+    assert agent_sweep_task.name in schedule
 
 
 # --- nothing is carried out without the consumer and staff ---------------------------------------------------
