@@ -30,29 +30,28 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from records.models import Consumer, DataPoint
+from records.models import Consumer
 from records.vault import vault_delete, vault_get, vault_put
 from requests_app.agents.tasks import agent_acknowledgement_task, agent_confirmation_task, agent_process_task
 from requests_app.emails import email_send
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import event_record, request_transition, requests_open
 from requests_app.models import (
-    ACCESS_KINDS,
     AgentAuthorization,
     Channel,
-    Kind,
     PrivacyRequest,
     Status,
     Submission,
 )
 from requests_app.requester import RequesterDetails
-from requests_app.verify.services import (
-    access_limit_deny,
-    access_limit_next_allowed,
-    claimed_identity,
-    privacy_request_kind_change,
+from requests_app.rules import (
+    Evidence,
+    consumer_holds_sensitive,
+    kind_as_verified,
+    requests_decide,
     required_points,
 )
+from requests_app.verify.services import claimed_identity
 from requests_app.web import ip_hash
 from verification.exceptions import VerificationError
 from verification.matching import MatchResult, consumer_match, stored_identity
@@ -389,65 +388,56 @@ def agent_confirmation_answer(
         # bar per kind is the consumer flow's (Regs §7062). An agent's specific-pieces request comes with
         # no declaration signed by the consumer, so it is answered as a categories request (§7062(c)).
         proven = ["email", *found]
-        sensitive = DataPoint.objects.filter(
-            consumer=consumer, point_type__sensitive=True, redacted_at__isnull=True
-        ).exists()
-        kinds = {r.pk: Kind.KNOW_CATEGORIES if r.kind == Kind.ACCESS_SPECIFIC else r.kind for r in awaiting}
-        needs = {pk: required_points(kind=kind, sensitive=sensitive) for pk, kind in kinds.items()}
-        if len(proven) < max(needs.values()):
-            authorization.confirmation_failures += 1
-            authorization.save(update_fields=["confirmation_failures"])
-            for request in awaiting:
-                event_record(
-                    request=request,
-                    name="agents.confirmation.points_mismatch",
-                    actor_label="consumer",
-                    data={"matched": proven, "needed": max(needs.values())},
-                )
-            if authorization.confirmation_failures < settings.AGENT_CONFIRMATION_MAX_FAILURES:
-                return "retry"
-            for request in awaiting:
-                request_transition(
-                    request=request,
-                    to=Status.UNVERIFIABLE,
-                    reason=REASON_CONFIRMATION_FAILED,
-                    denial_reason=REASON_CONFIRMATION_FAILED,
-                    outcome="denied",
-                )
-            return "closed"
+        evidence = Evidence(points=proven, declared=False)
+        sensitive = consumer_holds_sensitive(consumer)
+        needed = max(
+            required_points(
+                kind=kind_as_verified(kind=r.kind, evidence=evidence, sensitive=sensitive),
+                sensitive=sensitive,
+            )
+            for r in awaiting
+        )
+        if len(proven) < needed:
+            return _confirmation_points_short(authorization, awaiting, proven=proven, needed=needed)
         authorization.consumer_answered_at = now
         authorization.consumer_confirmed = True
         authorization.agent_may_receive = agent_may_receive
         authorization.save(update_fields=["consumer_answered_at", "consumer_confirmed", "agent_may_receive"])
-        # Locked like the consumer flow does, so two concurrent access requests cannot both pass the limit.
-        Consumer.objects.select_for_update().get(pk=consumer.pk)
-        next_allowed: date | None | bool = False
-        for request in awaiting:
-            kind = kinds[request.pk]
-            if kind != request.kind:
-                privacy_request_kind_change(
-                    request=request, to_kind=kind, reason="specific_as_categories_declaration"
-                )
-            if kind in ACCESS_KINDS:
-                if next_allowed is False:
-                    next_allowed = access_limit_next_allowed(
-                        consumer=consumer, at=request.received_at, exclude_submission_id=request.submission_id
-                    )
-                if next_allowed is not None:
-                    access_limit_deny(
-                        request=request, next_allowed=next_allowed, points=proven, actor_label="consumer"
-                    )
-                    continue
-            request_transition(
-                request=request,
-                to=Status.IN_REVIEW,
-                actor_label="consumer",
-                reason="consumer_confirmed_agent",
-                data={"points": proven, "agent_may_receive": agent_may_receive},
-                matched_fields=proven,
-                verification_level="high" if needs[request.pk] >= 3 else "standard",
-            )
+        requests_decide(
+            requests=awaiting,
+            consumer=consumer,
+            evidence=evidence,
+            reason="consumer_confirmed_agent",
+            data={"points": proven, "agent_may_receive": agent_may_receive},
+            actor_label="consumer",
+        )
     return "confirmed"
+
+
+def _confirmation_points_short(
+    authorization: AgentAuthorization, awaiting: list[PrivacyRequest], *, proven: list[str], needed: int
+) -> str:
+    """The typed points fell short: "retry", until AGENT_CONFIRMATION_MAX_FAILURES closes the requests."""
+    authorization.confirmation_failures += 1
+    authorization.save(update_fields=["confirmation_failures"])
+    for request in awaiting:
+        event_record(
+            request=request,
+            name="agents.confirmation.points_mismatch",
+            actor_label="consumer",
+            data={"matched": proven, "needed": needed},
+        )
+    if authorization.confirmation_failures < settings.AGENT_CONFIRMATION_MAX_FAILURES:
+        return "retry"
+    for request in awaiting:
+        request_transition(
+            request=request,
+            to=Status.UNVERIFIABLE,
+            reason=REASON_CONFIRMATION_FAILED,
+            denial_reason=REASON_CONFIRMATION_FAILED,
+            outcome="denied",
+        )
+    return "closed"
 
 
 def agent_sweep() -> dict[str, int]:

@@ -20,20 +20,18 @@ from __future__ import annotations
 
 import hmac
 import logging
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from records.models import Consumer, DataPoint
+from records.models import Consumer
 from requests_app.emails import email_send
 from requests_app.fulfilment import request_approve
 from requests_app.lifecycle import event_record, request_transition
 from requests_app.models import (
-    ACCESS_KINDS,
     CLOSED_STATUSES,
     Declaration,
     Kind,
@@ -43,6 +41,7 @@ from requests_app.models import (
     VerificationState,
     submission_blanks,
 )
+from requests_app.rules import Evidence, request_close_unverifiable, requests_decide
 from requests_app.verify.tasks import send_verification_code_task
 from requests_app.web import ip_hash
 from verification.exceptions import VerificationError
@@ -306,7 +305,7 @@ def _match(state: VerificationState) -> VerificationState:
         state.save(update_fields=fields)
         # Told on the verification page only (the requester has just proven the typed address).
         for request in _pending(submission):
-            _close_unverifiable(request, "no_matching_records")
+            request_close_unverifiable(request, "no_matching_records")
         return state
     if result.outcome == AMBIGUOUS:
         state.step = Step.DONE
@@ -334,7 +333,7 @@ def _match(state: VerificationState) -> VerificationState:
         state.step = Step.DONE
         state.save(update_fields=fields)
         for request in _pending(submission):
-            _close_unverifiable(request, "no_contact_on_record")
+            request_close_unverifiable(request, "no_contact_on_record")
         _result_email_on_commit(submission)
         return state
     state.step = Step.CONTACT_CODE
@@ -393,151 +392,26 @@ def verification_contact_code_check(*, submission_id: int, code: str, ip: str) -
 # --- Step 4: the decision ---------------------------------------------------------------------------
 
 
-def required_points(*, kind: str, sensitive: bool) -> int:
-    points = settings.VERIFICATION_POINTS.get(kind, max(settings.VERIFICATION_POINTS.values()))
-    if sensitive and kind in (Kind.DELETE, Kind.CORRECT):
-        points = max(points, settings.VERIFICATION_POINTS_SENSITIVE)
-    return points
-
-
-def _plus_year(moment: datetime, years: int = 1) -> datetime:
-    try:
-        return moment.replace(year=moment.year + years)
-    except ValueError:  # 29 February
-        return moment.replace(year=moment.year + years, day=28) + timedelta(days=1)
-
-
-def access_limit_deny(
-    *, request: PrivacyRequest, next_allowed: date, points, actor_label: str = "system", **changes
-) -> None:
-    """Deny a third know/access request within 12 months, saying when the next one is allowed."""
-    request_transition(
-        request=request,
-        to=Status.DENIED,
-        actor_label=actor_label,
-        reason="too_many_requests",
-        data={"reason": "too_many_requests", "next_allowed": next_allowed.isoformat()},
-        matched_fields=points,
-        outcome="denied",
-        denial_reason="too_many_requests",
-        **changes,
-    )
-
-
-def access_limit_next_allowed(*, consumer: Consumer, at: datetime, exclude_submission_id: int) -> date | None:
-    """None when the consumer may make another know/access request at `at`; else the first day they may.
-
-    Counted per person (the matched consumer, whatever e-mail was used) and per submission (one form
-    asking for categories and specific pieces is one request to know). Requests that ended unverifiable
-    or withdrawn, or were refused under this very limit, do not count (CCPA §1798.100(d), §1798.130(b)).
-    Call with the consumer row locked so that concurrent decisions count one after the other.
-    """
-    window_start = _plus_year(at, -1)
-    firsts = list(
-        PrivacyRequest.objects.filter(consumer=consumer, kind__in=ACCESS_KINDS, received_at__gt=window_start)
-        .exclude(status__in=[Status.UNVERIFIABLE, Status.WITHDRAWN])
-        .exclude(denial_reason="too_many_requests")
-        .exclude(submission_id=exclude_submission_id)
-        .values("submission_id")
-        .annotate(first=Min("received_at"))
-        .order_by("first")
-        .values_list("first", flat=True)
-    )
-    allowed = settings.ACCESS_REQUESTS_PER_YEAR
-    if len(firsts) < allowed:
-        return None
-    oldest_that_must_lapse = firsts[len(firsts) - allowed]
-    return timezone.localdate(_plus_year(oldest_that_must_lapse)) + timedelta(days=1)
-
-
 def _decide(state: VerificationState) -> VerificationState:
     """Decide every pending request of the submission. Runs in the caller's transaction."""
     submission = state.submission
-    # The lock serialises decisions for one person, so two concurrent know/access requests cannot both
-    # see one earlier request and both be accepted.
-    consumer = Consumer.objects.select_for_update().get(pk=state.consumer_id)
-    points = list(state.matched_fields)
-    sensitive = DataPoint.objects.filter(
-        consumer=consumer, point_type__sensitive=True, redacted_at__isnull=True
-    ).exists()
+    consumer = Consumer.objects.get(pk=state.consumer_id)
     declared = submission.declarations.exists()
     state.step = Step.DONE
     state.save(update_fields=["step", "updated_at"])
-    category_points = settings.VERIFICATION_POINTS[Kind.KNOW_CATEGORIES]
-    limit_checked: date | None | bool = False
-    for request in list(_pending(submission)):
-        kind = request.kind
-        if kind == Kind.ACCESS_SPECIFIC and not (
-            len(points) >= required_points(kind=kind, sensitive=sensitive) and declared
-        ):
-            if len(points) >= category_points:
-                reason = (
-                    "specific_as_categories_declaration" if not declared else "specific_as_categories_points"
-                )
-                privacy_request_kind_change(request=request, to_kind=Kind.KNOW_CATEGORIES, reason=reason)
-                kind = Kind.KNOW_CATEGORIES
-        need = required_points(kind=kind, sensitive=sensitive)
-        if len(points) < need:
-            _close_unverifiable(
-                request, "insufficient_match", data={"matched_fields": points, "needed": need}
-            )
-            continue
-        if kind in ACCESS_KINDS:
-            if limit_checked is False:
-                limit_checked = access_limit_next_allowed(
-                    consumer=consumer, at=request.received_at, exclude_submission_id=submission.pk
-                )
-            if limit_checked is not None:
-                access_limit_deny(
-                    request=request, next_allowed=limit_checked, points=points, consumer=consumer
-                )
-                continue
-        level = "high" if need >= 3 else "standard"
-        request_transition(
-            request=request,
-            to=Status.IN_REVIEW,
-            reason="verified",
-            data={"matched_fields": points, "level": level, "declaration": declared},
-            consumer=consumer,
-            matched_fields=points,
-            verification_level=level,
-        )
-        if kind in settings.AUTO_APPROVE_VERIFIED_KINDS:
+    points = list(state.matched_fields)
+    reviewed = requests_decide(
+        requests=list(_pending(submission)),
+        consumer=consumer,
+        evidence=Evidence(points=points, declared=declared),
+        reason="verified",
+        data={"matched_fields": points, "declaration": declared},
+    )
+    for request in reviewed:
+        if request.kind in settings.AUTO_APPROVE_VERIFIED_KINDS:
             request_approve(request=request, reason="auto_approved_verified")
     _result_email_on_commit(submission)
     return state
-
-
-def _close_unverifiable(request: PrivacyRequest, reason: str, data: dict | None = None) -> None:
-    request_transition(
-        request=request,
-        to=Status.UNVERIFIABLE,
-        reason=reason,
-        data={"reason": reason, **(data or {})},
-        outcome="denied",
-        denial_reason=reason,
-    )
-
-
-def privacy_request_kind_change(*, request: PrivacyRequest, to_kind: str, reason: str) -> PrivacyRequest:
-    """Change what a request asks for (the one service that does), with an audit event.
-
-    Used when a specific-pieces request is verified only to the categories level (Regs §7062(c)):
-    it is then answered as a categories request, and the requester is told why. Due dates do not change.
-    """
-    with transaction.atomic():
-        locked = PrivacyRequest.objects.select_for_update().get(pk=request.pk)
-        from_kind = locked.kind
-        locked.kind = to_kind
-        locked.save(update_fields=["kind"])
-        event_record(
-            request=locked,
-            name="requests.request.kind_changed",
-            reason=reason,
-            data={"from": from_kind, "to": to_kind, "reason": reason},
-        )
-    request.kind = to_kind
-    return locked
 
 
 # --- What the requester reads --------------------------------------------------------------------

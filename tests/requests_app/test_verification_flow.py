@@ -4,6 +4,7 @@ from datetime import date, timedelta
 import pytest
 from django.utils import timezone
 
+from requests_app import rules
 from requests_app.models import (
     Declaration,
     Kind,
@@ -364,7 +365,7 @@ def test_the_next_allowed_date_after_a_leap_day_is_march_the_second():
     for _ in range(2):
         PrivacyRequestFactory(consumer=consumer, status=Status.COMPLETED, received_at=received)
     at = received + timedelta(days=30)
-    assert flow.access_limit_next_allowed(consumer=consumer, at=at, exclude_submission_id=0) == date(
+    assert rules.access_limit_next_allowed(consumer=consumer, at=at, exclude_submission_id=0) == date(
         2025, 3, 2
     )
 
