@@ -12,6 +12,8 @@ ACK_BUSINESS_DAYS = 10  # Regs §7021(a)
 RESPONSE_DAYS = 45  # CCPA §1798.130(a)(2); Regs §7021(b)
 EXTENSION_DAYS = 45  # once, 90 days in total
 MAX_RESPONSE_DAYS = 90
+# Opt-out and Shine the Light have deadlines of their own, with no extension (Regs §7026(f); §1798.83).
+NOT_EXTENDABLE = frozenset({Kind.OPT_OUT, Kind.SHINE_THE_LIGHT})
 OPT_OUT_BUSINESS_DAYS = 15  # Regs §7026(f)
 SHINE_THE_LIGHT_DAYS = 30  # Civ. Code §1798.83(d)
 

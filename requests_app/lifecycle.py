@@ -5,6 +5,7 @@ event in the same transaction. Nothing else assigns `status`.
 """
 
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from django.db import transaction
@@ -206,3 +207,35 @@ def _release_check(request: PrivacyRequest) -> None:
         refusal = check(request)
         if refusal:
             raise RequestError(refusal, code="agent_not_released")
+
+
+def request_deadline_extend(
+    *, request: PrivacyRequest, actor, reason: str, today: date | None = None
+) -> tuple[PrivacyRequest, RequestEvent]:
+    """The one 45-day extension (90 days in all), decided before the original due date, with the reason
+    the requester will be told (CCPA §1798.130(a)(2); Regs §7021(b))."""
+    today = today or deadlines.local_date(timezone.now())
+    with transaction.atomic():
+        locked = PrivacyRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.is_closed:
+            raise RequestError(_("This request is closed."), code="closed")
+        if locked.kind in deadlines.NOT_EXTENDABLE:
+            raise RequestError(_("This kind of request cannot be extended."), code="not_extendable")
+        if locked.extended_due_at:
+            raise RequestError(_("This request was already extended once."), code="already_extended")
+        if today > locked.due_at:
+            raise RequestError(
+                _("The original due date has passed; an extension had to be sent before it."), code="too_late"
+            )
+        new_due = deadlines.extended_due(locked.received_at, locked.due_at)
+        locked.extended_due_at = new_due
+        locked.extension_reason = reason
+        locked.save(update_fields=["extended_due_at", "extension_reason"])
+        event = event_record(
+            request=locked,
+            name="requests.request.extended",
+            actor=actor,
+            reason=reason,
+            data={"from": locked.due_at.isoformat(), "to": new_due.isoformat()},
+        )
+    return locked, event

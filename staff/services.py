@@ -11,11 +11,10 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from requests_app import deadlines
 from requests_app.exceptions import RequestError
 from requests_app.fulfilment import FULFILMENT_TASKS, fulfilment_enqueue, request_approve
-from requests_app.lifecycle import TRANSITIONS, event_record, request_transition
-from requests_app.models import Kind, PrivacyRequest, RequestEvent, Status
+from requests_app.lifecycle import TRANSITIONS, event_record, request_deadline_extend, request_transition
+from requests_app.models import PrivacyRequest, RequestEvent, Status
 
 from .models import DenialReason, DenialReasonTemplate, VerificationLowering
 from .tasks import notify_requester_task
@@ -27,7 +26,6 @@ LOWER_LEVELS = {
 }
 # The 45-day extension is for requests to know, delete and correct (CCPA §1798.130(a)(2)); opt-outs
 # and Shine the Light have their own, shorter, unextendable deadlines.
-NOT_EXTENDABLE = frozenset({Kind.OPT_OUT, Kind.SHINE_THE_LIGHT})
 AWAITING = frozenset({Status.AWAITING_VERIFICATION, Status.AWAITING_CONSUMER_CONFIRMATION})
 
 
@@ -111,31 +109,10 @@ def request_info_ask(*, request: PrivacyRequest, actor, message: str) -> Request
 def request_extend(
     *, request: PrivacyRequest, actor, reason: str, today: date | None = None
 ) -> PrivacyRequest:
-    """The one 45-day extension, decided and noticed before the original due date (Regs §7021(b))."""
+    """Staff extend a request once (the rule is the lifecycle's), and the requester is told why."""
     reason = _text(reason, _("reason for the extension"))
-    today = today or deadlines.local_date(timezone.now())
     with transaction.atomic():
-        locked = PrivacyRequest.objects.select_for_update().get(pk=request.pk)
-        _require_open(locked)
-        if locked.kind in NOT_EXTENDABLE:
-            raise RequestError(_("This kind of request cannot be extended."), code="not_extendable")
-        if locked.extended_due_at:
-            raise RequestError(_("This request was already extended once."), code="already_extended")
-        if today > locked.due_at:
-            raise RequestError(
-                _("The original due date has passed; an extension had to be sent before it."), code="too_late"
-            )
-        new_due = deadlines.extended_due(locked.received_at, locked.due_at)
-        locked.extended_due_at = new_due
-        locked.extension_reason = reason
-        locked.save(update_fields=["extended_due_at", "extension_reason"])
-        event = event_record(
-            request=locked,
-            name="requests.request.extended",
-            actor=actor,
-            reason=reason,
-            data={"from": locked.due_at.isoformat(), "to": new_due.isoformat()},
-        )
+        locked, event = request_deadline_extend(request=request, actor=actor, reason=reason, today=today)
         requester_notify_after_commit(event)
     request.refresh_from_db()
     return locked
