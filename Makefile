@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rakunest
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# Settings default to production (DJANGO_DEBUG off); the development commands below ask for development.
+export DJANGO_DEBUG ?= true
 
 .PHONY: install run test test-fast lint bench-intake bench-erase clean
 

@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/rk_bench_erase")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakunest_privacy.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("RAKUNEST_VAR_DIR", tempfile.mkdtemp(prefix="rk-bench-erase-"))
 os.environ["CELERY_TASK_ALWAYS_EAGER"] = "true"
 

@@ -38,6 +38,7 @@ def setup_django(host: str) -> None:
     os.environ["DATABASE_URL"] = f"postgres://postgres@{host}:5432/{DB}"
     os.environ["DJANGO_SETTINGS_MODULE"] = "rakunest_privacy.settings"
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DJANGO_DEBUG", "true")
     sys.path.insert(0, str(ROOT))
     import django
 

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakunest_privacy.settings")
+os.environ.setdefault("DJANGO_DEBUG", "true")
 os.environ.setdefault("RAKUNEST_VAR_DIR", tempfile.mkdtemp(prefix="rakunest-bench-"))
 
 MESSAGE_WORDS = (

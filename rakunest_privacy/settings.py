@@ -1,8 +1,9 @@
 """Settings, configured only through environment variables (see README and .env.example).
 
-With no environment at all the portal runs for development: SQLite and a file-system Celery broker
-under var/, e-mail written to files under var/mail/. Production sets DJANGO_DEBUG=false and must then
-provide DJANGO_SECRET_KEY, DATABASE_URL and CELERY_BROKER_URL.
+DJANGO_DEBUG is off unless set, and production must then provide DJANGO_SECRET_KEY, DATABASE_URL,
+CELERY_BROKER_URL and the other secrets. DJANGO_DEBUG=true (set by make run, make test and .ci/run) is
+the development set-up: SQLite and a file-system Celery broker under var/, e-mail written to files
+under var/mail/.
 """
 
 from datetime import timedelta
@@ -61,7 +62,7 @@ def _parsed(name: str, parse, default):
 
 
 # --- Core -----------------------------------------------------------------------------------------
-DEBUG = _parsed("DJANGO_DEBUG", _strict_bool, True)
+DEBUG = _parsed("DJANGO_DEBUG", _strict_bool, False)  # off unless asked for: make run and tests turn it on
 SECRET_KEY = (
     env.str("DJANGO_SECRET_KEY", default="dev-only-insecure-key-do-not-use-in-production")
     if DEBUG

@@ -10,6 +10,7 @@ from pathlib import Path
 
 os.environ.setdefault("RAKUNEST_VAR_DIR", tempfile.mkdtemp(prefix="rakunest-test-var-"))
 os.environ.setdefault("CELERY_TASK_ALWAYS_EAGER", "true")
+os.environ.setdefault("DJANGO_DEBUG", "true")  # development defaults; production is tested in test_settings
 
 from .settings import *  # noqa: E402,F403
 

@@ -2,6 +2,7 @@
 # Development server and a real Celery worker (with beat) side by side; Ctrl-C stops both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"  # the embedded development set-up
 mkdir -p var
 .venv/bin/celery -A rakunest_privacy worker --beat --loglevel=INFO --concurrency=2 \
   --schedule=var/celerybeat-schedule &

@@ -27,8 +27,14 @@ def load_settings(env: dict, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True)
 
 
-def test_no_environment_at_all_runs_in_development_mode(tmp_path):
+def test_no_environment_at_all_is_production_and_refuses_to_start_without_its_secrets(tmp_path):
     done = load_settings({}, tmp_path)
+    assert done.returncode != 0
+    assert "ImproperlyConfigured" in done.stderr and "DJANGO_SECRET_KEY" in done.stderr
+
+
+def test_development_mode_is_asked_for_and_runs_without_any_other_variable(tmp_path):
+    done = load_settings({"DJANGO_DEBUG": "true"}, tmp_path)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "True"
 

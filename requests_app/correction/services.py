@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from records.connectors import BuiltinConnector, CorrectionChanges, PointChange
+from records.connectors import CorrectionChanges, PointChange, connectors_for
 from records.models import ConsumerStatement, DataPoint, System
 from records.vault import vault_delete, vault_get, vault_put
 from requests_app.emails import email_send
@@ -374,7 +374,9 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
         except NormalizationError as exc:
             raise RequestError(exc.message, code="bad_value") from None
     try:
-        result = BuiltinConnector().correct(
+        # The corrected points are rows of the portal's own table: the built-in connector's, listed first.
+        builtin = connectors_for(consumer)[0]
+        result = builtin.correct(
             consumer, CorrectionChanges(points=tuple(points), consumer_fields=consumer_fields)
         )
     except ValueError:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from records.connectors import BuiltinConnector, EraseResult
+from records.connectors import EraseResult, connectors_for
 from records.erasure import RETAIN, erasure_plan_build
 from records.models import System
 from records.suppression import suppression_record
@@ -149,6 +149,16 @@ def deletion_cancel(*, request_id: int) -> bool:
 # --- Step 3: erase ------------------------------------------------------------------------------
 
 
+def _erase_everywhere(consumer, plan) -> EraseResult:
+    """Every connector holding the consumer's records carries out the plan; one result for the response."""
+    results = [connector.erase(consumer, plan) for connector in connectors_for(consumer)]
+    return EraseResult(
+        systems=tuple(outcome for result in results for outcome in result.systems),
+        identifiers_erased=all(result.identifiers_erased for result in results),
+        statements_deleted=sum(result.statements_deleted for result in results),
+    )
+
+
 def deletion_execute(*, request_id: int) -> bool:
     """Erase a confirmed deletion whose cancel window is over. Idempotent: True only when this call erased."""
     with transaction.atomic():
@@ -175,7 +185,7 @@ def deletion_execute(*, request_id: int) -> bool:
             suppression_record(
                 email=consumer.email, phone=consumer.phone, member_number=consumer.member_number
             )
-        result = BuiltinConnector().erase(consumer, plan)
+        result = _erase_everywhere(consumer, plan)
         case.state = DeletionCase.State.ERASED
         case.erased_at = now
         case.plan = plan.as_json()
