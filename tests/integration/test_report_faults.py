@@ -9,7 +9,7 @@ import pytest
 from requests_app.fulfilment import fulfilment_enqueue
 from requests_app.intake.tasks import sweep_stuck_requests
 from requests_app.models import AccessReport, FulfilmentStepDone, Kind, PrivacyRequest, ReportStep, Status
-from tests.requests_app.test_reports import POINTS, access_request
+from tests.requests_app.reports.test_reports import POINTS, access_request
 
 pytestmark = pytest.mark.integration
 
