@@ -3,7 +3,8 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 # Unambiguous characters for references people read aloud or type (no 0/O, 1/I/L).
@@ -77,6 +78,9 @@ class Submission(models.Model):
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     personal_data_purged_at = models.DateTimeField(null=True, blank=True)
 
+    class Meta:
+        indexes = [models.Index(fields=["email"], name="staff_submission_email")]  # staff search by e-mail
+
     def __str__(self) -> str:
         return f"Submission #{self.pk}"
 
@@ -135,6 +139,19 @@ class PrivacyRequest(models.Model):
                 condition=~Q(status__in=["completed", "denied", "withdrawn", "unverifiable"]),
             ),
             models.Index(fields=["consumer", "kind", "received_at"], name="request_consumer_kind"),
+            # The staff queue's order (effective due date, then id, for keyset pagination) and its
+            # counts per status, over open requests only.
+            models.Index(
+                Coalesce("extended_due_at", "due_at"),
+                F("id"),
+                name="staff_open_by_effective_due",
+                condition=~Q(status__in=["completed", "denied", "withdrawn", "unverifiable"]),
+            ),
+            models.Index(
+                fields=["status"],
+                name="staff_open_status",
+                condition=~Q(status__in=["completed", "denied", "withdrawn", "unverifiable"]),
+            ),
         ]
 
     def __str__(self) -> str:

@@ -35,7 +35,7 @@ class Appeal(models.Model):
     personal_data_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        db_table = "staff_appeal"  # created by the staff app; the requester's side owns it now
+        db_table = "staff_appeal"  # the table of the staff app that first held appeals: existing data stays
         indexes = [
             models.Index(fields=["due_at"], name="open_appeals_by_due", condition=Q(decided_at__isnull=True))
         ]
