@@ -140,42 +140,92 @@ def _recipient_line(recipient: Recipient, categories: list[str]) -> RecipientLin
     )
 
 
+@dataclass
+class _Tally:
+    """What the export of one consumer's records amounts to, gathered in one pass over the points."""
+
+    sections: dict[str, SystemSection] = field(default_factory=dict)
+    type_counts: Counter[str] = field(default_factory=Counter)
+    type_systems: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    source_codes: dict[str, None] = field(default_factory=dict)
+    system_categories: dict[str, dict[str, None]] = field(default_factory=lambda: defaultdict(dict))
+    total: int = 0
+
+
 def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
     """Build the disclosure for an access request (know_categories or access_specific) of a matched consumer."""
     consumer = request.consumer
     if consumer is None:
         raise ValueError("an access report needs a matched consumer")
     specific = request.kind == Kind.ACCESS_SPECIFIC
-
     systems = {
         s.code: s for s in System.objects.prefetch_related("purposes", "recipients__categories", "categories")
     }
     types = {t.code: t for t in DataPointType.objects.select_related("category")}
     sources = {s.code: s for s in Source.objects.all()}
 
-    sections: dict[str, SystemSection] = {}
-    type_counts: Counter[str] = Counter()
-    type_systems: dict[str, dict[str, None]] = defaultdict(dict)
-    source_codes: dict[str, None] = {}
-    system_categories: dict[str, dict[str, None]] = defaultdict(dict)
-    total = 0
+    tally = _exports_tally(consumer, systems=systems, types=types, sources=sources, specific=specific)
+    held_types = [t for t in types.values() if tally.type_counts[t.code]]  # data-map order: by category
+    categories_held = _categories_held(held_types, tally)
+    category_names = {code: line.name for code, line in categories_held.items()}
+    used_systems = [s for s in systems.values() if s.code in tally.sections]
+    for code, section in tally.sections.items():
+        section.categories = [category_names[c] for c in tally.system_categories[code]]
+    sold, disclosed = _sold_and_disclosed(used_systems, tally, category_names)
+    purposes = {p.pk: p for s in used_systems for p in s.purposes.all()}
+
+    now = timezone.now()
+    return Disclosure(
+        reference=request.reference,
+        kind=request.kind,
+        kind_label=Kind(request.kind).label,
+        specific=specific,
+        consumer_name=f"{consumer.first_name} {consumer.last_name}".strip(),
+        generated_at=now,
+        period_start=PERIOD_START,
+        period_end=timezone.localdate(now),
+        point_count=tally.total,
+        categories=list(categories_held.values()),
+        sources=[
+            NamedLine(name=sources[c].name, description=sources[c].description) for c in tally.source_codes
+        ],
+        purposes=[
+            NamedLine(name=p.name, description=p.description, label=p.letter)
+            for p in sorted(purposes.values(), key=lambda p: p.letter)
+        ],
+        recipients_by_category=_recipients_by_category(categories_held, category_names),
+        sold=sold,
+        disclosed=disclosed,
+        withheld=_withheld(held_types, tally),
+        systems=[tally.sections[s.code] for s in used_systems],
+        opted_out_of_sale_on=sale_opt_out_in_force_since(consumer=consumer),
+        contact_email=settings.PRIVACY_CONTACT_EMAIL,
+        contact_phone=settings.PRIVACY_CONTACT_PHONE,
+        site_url=settings.SITE_URL,
+    )
+
+
+def _exports_tally(consumer, *, systems, types, sources, specific: bool) -> _Tally:
+    """One pass over every connector's export: counts per system and type, and the lines of a
+    specific-pieces report (a never-disclose type's value is left out, Regs §7024(d))."""
+    tally = _Tally()
     for connector in connectors_for(consumer):
         for point in connector.export(consumer):
             system, point_type = systems[point.system_code], types[point.type_code]
-            section = sections.get(system.code)
+            section = tally.sections.get(system.code)
             if section is None:
-                section = sections[system.code] = SystemSection(
+                section = tally.sections[system.code] = SystemSection(
                     code=system.code,
                     name=system.name,
                     description=system.description,
                     retention=system.retention,
                 )
             section.count += 1
-            total += 1
-            type_counts[point_type.code] += 1
-            type_systems[point_type.code][system.name] = None
-            source_codes[point.source_code] = None
-            system_categories[system.code][point_type.category.code] = None
+            tally.total += 1
+            tally.type_counts[point_type.code] += 1
+            tally.type_systems[point_type.code][system.name] = None
+            tally.source_codes[point.source_code] = None
+            tally.system_categories[system.code][point_type.category.code] = None
             if specific:
                 section.points.append(
                     PointLine(
@@ -187,8 +237,10 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
                         value=None if point_type.never_disclose else point.value,
                     )
                 )
+    return tally
 
-    held_types = [t for t in types.values() if type_counts[t.code]]  # data-map order: by category
+
+def _categories_held(held_types: list[DataPointType], tally: _Tally) -> dict[str, CategoryLine]:
     categories_held: dict[str, CategoryLine] = {}
     for point_type in held_types:
         category = point_type.category
@@ -203,13 +255,16 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
             ),
         )
         line.types.append(point_type.name)
-        line.count += type_counts[point_type.code]
-    category_names = {code: line.name for code, line in categories_held.items()}
+        line.count += tally.type_counts[point_type.code]
+    return categories_held
 
-    used_systems = [s for s in systems.values() if s.code in sections]
-    purposes = {p.pk: p for s in used_systems for p in s.purposes.all()}
+
+def _recipients_by_category(
+    categories_held: dict[str, CategoryLine], category_names: dict[str, str]
+) -> list[tuple[str, list[str]]]:
+    """Per category held, every recipient the data map names for it (CCPA §1798.110(c))."""
     all_recipients = Recipient.objects.prefetch_related("categories").order_by("section", "name")
-    recipients_by_category = [
+    return [
         (
             category_names[code],
             [r.name for r in all_recipients if any(c.code == code for c in r.categories.all())],
@@ -217,10 +272,16 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
         for code in categories_held
     ]
 
+
+def _sold_and_disclosed(
+    used_systems: list[System], tally: _Tally, category_names: dict[str, str]
+) -> tuple[list[RecipientLine], list[RecipientLine]]:
+    """The recipients of the systems holding this consumer's data, with the categories each received:
+    sold/shared apart from disclosed for a business purpose (CCPA §1798.115(a))."""
     sold: dict[str, RecipientLine] = {}
     disclosed: dict[str, RecipientLine] = {}
     for system in used_systems:
-        held_here = system_categories[system.code]
+        held_here = tally.system_categories[system.code]
         for recipient in system.recipients.all():
             shared = [category_names[c.code] for c in recipient.categories.all() if c.code in held_here]
             if not shared:
@@ -229,46 +290,18 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
             known = target.get(recipient.code)
             merged = list(dict.fromkeys([*(known.categories if known else []), *shared]))
             target[recipient.code] = _recipient_line(recipient, merged)
+    return list(sold.values()), list(disclosed.values())
 
-    for code, section in sections.items():
-        section.categories = [category_names[c] for c in system_categories[code]]
 
-    withheld = [
+def _withheld(held_types: list[DataPointType], tally: _Tally) -> list[WithheldType]:
+    return [
         WithheldType(
             name=t.name,
             category=t.category.name,
-            systems=list(type_systems[t.code]),
-            count=type_counts[t.code],
+            systems=list(tally.type_systems[t.code]),
+            count=tally.type_counts[t.code],
             sentence=withheld_sentence(t.name),
         )
         for t in held_types
         if t.never_disclose
     ]
-
-    now = timezone.now()
-    return Disclosure(
-        reference=request.reference,
-        kind=request.kind,
-        kind_label=Kind(request.kind).label,
-        specific=specific,
-        consumer_name=f"{consumer.first_name} {consumer.last_name}".strip(),
-        generated_at=now,
-        period_start=PERIOD_START,
-        period_end=timezone.localdate(now),
-        point_count=total,
-        categories=list(categories_held.values()),
-        sources=[NamedLine(name=sources[c].name, description=sources[c].description) for c in source_codes],
-        purposes=[
-            NamedLine(name=p.name, description=p.description, label=p.letter)
-            for p in sorted(purposes.values(), key=lambda p: p.letter)
-        ],
-        recipients_by_category=recipients_by_category,
-        sold=list(sold.values()),
-        disclosed=list(disclosed.values()),
-        withheld=withheld,
-        systems=[sections[s.code] for s in used_systems],
-        opted_out_of_sale_on=sale_opt_out_in_force_since(consumer=consumer),
-        contact_email=settings.PRIVACY_CONTACT_EMAIL,
-        contact_phone=settings.PRIVACY_CONTACT_PHONE,
-        site_url=settings.SITE_URL,
-    )
