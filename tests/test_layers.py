@@ -145,6 +145,23 @@ def upward_template_loads(root: Path) -> list[str]:
     return problems
 
 
+def private_imports(root: Path) -> list[str]:
+    """`from module import _name`: a private helper travelling to another module (gettext's `_` aside)."""
+    problems = []
+    for app in [*LAYERS, "tests", "bench"]:
+        for path in sorted((root / app).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.ImportFrom):
+                    for alias in node.names:
+                        if (
+                            alias.name.startswith("_")
+                            and alias.name != "_"
+                            and not alias.name.startswith("__")
+                        ):
+                            problems.append(f"{path.relative_to(root)} imports {alias.name}")
+    return problems
+
+
 def test_no_app_imports_an_app_above_it():
     assert upward_imports(ROOT) == []
 
@@ -155,6 +172,10 @@ def test_no_modules_import_each_other_in_a_circle_deferred_imports_included():
 
 def test_no_template_loads_a_tag_library_of_a_higher_layer():
     assert upward_template_loads(ROOT) == []
+
+
+def test_no_module_imports_a_private_name_of_another():
+    assert private_imports(ROOT) == []
 
 
 def test_the_check_finds_an_upward_import(tmp_path):
@@ -195,6 +216,15 @@ def test_the_check_finds_a_template_loading_a_higher_layers_tags(tmp_path):
         "templates/emails/denial.txt loads staff_tags of staff",
         "templates/requests_app/status.html loads staff_tags of staff",
     ]
+
+
+def test_the_check_finds_a_private_helper_imported_elsewhere(tmp_path):
+    for app in [*LAYERS, "tests", "bench"]:
+        (tmp_path / app).mkdir()
+    (tmp_path / "requests_app" / "views.py").write_text(
+        "from django.utils.translation import gettext as _\nfrom requests_app.web import _limited\n"
+    )
+    assert private_imports(tmp_path) == ["requests_app/views.py imports _limited"]
 
 
 @pytest.mark.parametrize("app", LAYERS)

@@ -171,7 +171,7 @@ def normalize_name(raw: str) -> str:
 
 # USPS Publication 28 street suffixes, directionals and secondary designators, long form (and
 # common misspellings) to standard abbreviation. Every value maps to itself, keeping this idempotent.
-_STREET_ABBREVIATIONS = {
+STREET_ABBREVIATIONS = {
     "alley": "aly", "allee": "aly", "ally": "aly",
     "avenue": "ave", "av": "ave", "aven": "ave", "avenu": "ave", "avn": "ave", "avnue": "ave",
     "boulevard": "blvd", "boul": "blvd", "boulv": "blvd",
@@ -191,7 +191,7 @@ _STREET_ABBREVIATIONS = {
     "sixth": "6th", "seventh": "7th", "eighth": "8th", "ninth": "9th", "tenth": "10th",
 }  # fmt: skip
 # Designators the USPS lets '#' stand for; "Suite 2", "Apt. 2" and "#2" all become "#2".
-_UNIT_DESIGNATORS = frozenset({"#", "apartment", "apt", "suite", "ste", "unit"})
+UNIT_DESIGNATORS = frozenset({"#", "apartment", "apt", "suite", "ste", "unit"})
 # '#', digit runs joined by '-' or '/' (Queens "123-45", "12 1/2"), or a run of letters/digits.
 _STREET_TOKEN = re.compile(r"#|[0-9]+(?:[-/][0-9]+)+|[^\W_]+")
 
@@ -202,13 +202,13 @@ def normalize_street(raw: str) -> str:
     out = []
     i = 0
     while i < len(tokens):
-        if tokens[i] in _UNIT_DESIGNATORS:
-            while i < len(tokens) and tokens[i] in _UNIT_DESIGNATORS:
+        if tokens[i] in UNIT_DESIGNATORS:
+            while i < len(tokens) and tokens[i] in UNIT_DESIGNATORS:
                 i += 1
             if i < len(tokens):
                 out.append("#" + tokens[i])
         else:
-            out.append(_STREET_ABBREVIATIONS.get(tokens[i], tokens[i]))
+            out.append(STREET_ABBREVIATIONS.get(tokens[i], tokens[i]))
         i += 1
     if not out:
         raise NormalizationError(STREET_MESSAGE)

@@ -7,8 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from verification.normalize import (
-    _STREET_ABBREVIATIONS,
-    _UNIT_DESIGNATORS,
+    STREET_ABBREVIATIONS,
+    UNIT_DESIGNATORS,
     NormalizationError,
     email_is_confusable,
     normalize_dob,
@@ -251,9 +251,9 @@ def test_normalize_street_keeps_house_number_street_and_unit(raw: str, expected:
 
 
 def test_street_abbreviations_are_fixed_points() -> None:
-    for abbreviation in _STREET_ABBREVIATIONS.values():
-        assert _STREET_ABBREVIATIONS.get(abbreviation, abbreviation) == abbreviation
-        assert abbreviation not in _UNIT_DESIGNATORS
+    for abbreviation in STREET_ABBREVIATIONS.values():
+        assert STREET_ABBREVIATIONS.get(abbreviation, abbreviation) == abbreviation
+        assert abbreviation not in UNIT_DESIGNATORS
 
 
 @pytest.mark.parametrize("raw", ["", "  ", ",.;", "#"])
@@ -404,9 +404,9 @@ _PHONES = st.from_regex(r"\+?[0-9 ().-]{7,20}", fullmatch=True) | st.builds(
 )
 _STREET_WORDS = st.sampled_from(
     [
-        *_STREET_ABBREVIATIONS,
-        *_STREET_ABBREVIATIONS.values(),
-        *_UNIT_DESIGNATORS,
+        *STREET_ABBREVIATIONS,
+        *STREET_ABBREVIATIONS.values(),
+        *UNIT_DESIGNATORS,
         "Main",
         "O'Farrell",
         "12",
