@@ -257,6 +257,7 @@ class _Checker:
         default: Any = None,
         choices: tuple | None = None,
         pattern: re.Pattern | None = None,
+        what: str = "value",
     ) -> Any:
         if key not in node:
             if required:
@@ -271,7 +272,7 @@ class _Checker:
         if choices is not None and value not in choices:
             near = difflib.get_close_matches(str(value), [str(c) for c in choices], n=1)
             hint = f" (did you mean {near[0]!r}?)" if near else f"; one of {', '.join(map(str, choices))}"
-            self.fail(line, _join(where, key), f"unknown value {value!r}{hint}")
+            self.fail(line, _join(where, key), f"unknown {what} {value!r}{hint}")
             return default
         if pattern is not None and not pattern.match(value):
             self.fail(line, _join(where, key), f"{value!r} is not a valid name")
@@ -304,7 +305,15 @@ def _field_spec(c: _Checker, name: str, node: Any, line: int, where: str, *, htt
         ("type", "erase", "mask", "reason", "update_as") if http else ("type", "erase", "mask", "reason")
     )
     c.keys(node, where, allowed)
-    type_code = c.get(node, "type", where, required=True, default="", choices=tuple(sorted(c.point_types)))
+    type_code = c.get(
+        node,
+        "type",
+        where,
+        required=True,
+        default="",
+        choices=tuple(sorted(c.point_types)),
+        what="data-point type",
+    )
     erase = c.get(node, "erase", where, required=True, default="", choices=ERASE_ACTIONS)
     mask = c.get(node, "mask", where, kind=(str, int), default="")
     if erase == "mask" and "mask" not in node:

@@ -379,6 +379,12 @@ def _text(value: Any) -> str:
 
 
 def _aware(value: Any) -> datetime | None:
+    """A column's time as an aware datetime; SQLite hands untyped columns over as ISO text."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            return None
     if isinstance(value, datetime):
         return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
     if isinstance(value, date):
