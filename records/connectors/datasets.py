@@ -543,6 +543,8 @@ def _endpoint(
 
 
 def _auth(c: _Checker, root: _Mapping) -> Auth:
+    if "auth" not in root:
+        return Auth()
     node = c.mapping(root.get("auth", _Mapping()), root.key_lines.get("auth", root.line), "auth")
     if node is None:
         return Auth()

@@ -226,7 +226,7 @@ class HttpConnector:
         for _ in range(max(1, page.max_pages)):
             if page.type == "offset":
                 params[page.offset_param] = str(offset)
-            response = self._send(client, endpoint, endpoint.method, url, params=params)
+            response = self._send(client, endpoint, endpoint.method, url, params=params or None)
             data = self._json(endpoint, response) if response is not None else None
             if data is None:
                 return
