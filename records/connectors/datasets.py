@@ -357,7 +357,7 @@ def _fields(c: _Checker, node: _Mapping, where: str, *, http: bool) -> tuple[Fie
 TABLE_KEYS = ("primary_key", "identity", "fields", "references", "collected_at")
 
 
-def _table(c: _Checker, name: str, node: _Mapping, where: str) -> TableSpec:
+def _table(c: _Checker, name: str, node: _Mapping, where: str, line: int) -> TableSpec:
     c.keys(node, where, TABLE_KEYS)
     pk = c.get(node, "primary_key", where, default="id", pattern=SQL_NAME)
     fields = _fields(c, node, where, http=False)
@@ -391,7 +391,7 @@ def _table(c: _Checker, name: str, node: _Mapping, where: str) -> TableSpec:
             else:
                 references.append(Reference(name, column, parts[0], parts[1], line))
     collected_at = c.get(node, "collected_at", where, default="", pattern=SQL_NAME)
-    return TableSpec(name, pk, identity, fields, tuple(references), collected_at, node.line)
+    return TableSpec(name, pk, identity, fields, tuple(references), collected_at, line)
 
 
 def _check_graph(c: _Checker, tables: dict[str, TableSpec], line: int) -> None:
@@ -435,7 +435,7 @@ def _sql(c: _Checker, root: _Mapping, system: str, source: str) -> SqlDataset:
             continue
         node = c.mapping(node, tables_node.key_lines[name], here)
         if node is not None:
-            tables[name] = _table(c, name, node, here)
+            tables[name] = _table(c, name, node, here, tables_node.key_lines[name])
     if tables_node is not None:
         _check_graph(c, tables, tables_node.line)
     return SqlDataset(c.path, system, source, url_env, schema, tables)

@@ -41,12 +41,13 @@ def engine_for(url: str) -> Engine:
     with _engines_lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = sa.create_engine(_driver_url(url), hide_parameters=True, pool_pre_ping=True)
+            engine = sa.create_engine(driver_url(url), hide_parameters=True, pool_pre_ping=True)
             _engines[url] = engine
         return engine
 
 
-def _driver_url(url: str) -> str:
+def driver_url(url: str) -> str:
+    """Plain URL schemes (postgres://, mysql://) get the installed drivers (psycopg2, PyMySQL)."""
     for plain, driver in (
         ("postgres://", "postgresql+psycopg2://"),
         ("postgresql://", "postgresql+psycopg2://"),

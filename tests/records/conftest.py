@@ -13,6 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from records.connectors import sql as sql_connector
+from tests.records.vendor_fakes import FakeVendor, start_fake_vendor
 
 PREFIX = "rk_conn_ext_"
 
@@ -95,3 +96,13 @@ def external_db_url(request, tmp_path) -> str:
     url = next(generator)
     yield url
     generator.close()
+
+
+@pytest.fixture
+def vendor():
+    """The SaaS stand-ins (tests/records/vendor_fakes.py) on an ephemeral 127.0.0.1 port."""
+    state = FakeVendor()
+    httpd = start_fake_vendor(state)
+    yield state
+    httpd.shutdown()
+    httpd.server_close()

@@ -9,53 +9,10 @@ from records.connectors import ConnectorError, CorrectionChanges
 from records.connectors.datasets import load_dataset
 from records.connectors.http import HttpConnector, HttpHandle
 from records.erasure import ErasurePlan, PlanEntry
-from tests.records.vendor_fakes import FakeVendor, start_fake_vendor
+from tests.records.vendor_fakes import FakeVendor, slack_user, stripe_customer
 
 DATASETS = Path(__file__).resolve().parents[2] / "records" / "datasets"
 MAYA = "maya.chen@example.com"
-
-
-def stripe_customer(customer_id: str, email: str, name: str, created: int = 1736069400) -> dict:
-    """A customer object as Stripe's API reference shows it (fields the connector does not map included)."""
-    return {
-        "id": customer_id,
-        "object": "customer",
-        "address": {"city": "San Francisco", "country": "US", "line1": "123 Market Street", "line2": None,
-                    "postal_code": "94105", "state": "CA"},
-        "balance": 0,
-        "created": created,
-        "email": email,
-        "invoice_settings": {"custom_fields": None, "default_payment_method": None},
-        "livemode": False,
-        "metadata": {},
-        "name": name,
-        "phone": "+14155550101",
-        "shipping": None,
-    }  # fmt: skip
-
-
-def slack_user(user_id: str, email: str, real_name: str) -> dict:
-    """A user object as users.lookupByEmail returns it."""
-    return {
-        "id": user_id,
-        "team_id": "T012AB3C4",
-        "name": real_name.split()[0].lower(),
-        "deleted": False,
-        "real_name": real_name,
-        "tz": "America/Los_Angeles",
-        "profile": {"real_name": real_name, "display_name": real_name.split()[0], "email": email, "phone": "",
-                    "image_24": "https://example.invalid/avatar.jpg"},
-        "is_admin": False,
-    }  # fmt: skip
-
-
-@pytest.fixture
-def vendor():
-    state = FakeVendor()
-    httpd = start_fake_vendor(state)
-    yield state
-    httpd.shutdown()
-    httpd.server_close()
 
 
 class Sleeps(list):
