@@ -8,9 +8,11 @@ parameter or a body, since those hold identity values. httpx logs every request 
 loggers are raised to WARNING here.
 """
 
+import functools
 import logging
 import os
 import re
+import ssl
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -19,6 +21,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+import certifi
 import httpx
 from django.utils import timezone
 
@@ -37,6 +40,13 @@ from .datasets import Endpoint, FieldSpec, HttpConfig
 
 for _name in ("httpx", "httpcore"):
     logging.getLogger(_name).setLevel(logging.WARNING)
+
+
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """One TLS context for every client: building one loads the CA bundle (~25 ms a client otherwise)."""
+    return ssl.create_default_context(cafile=certifi.where())
+
 
 ERROR_CODE = re.compile(r"^[a-z0-9_.]{1,60}$")
 
@@ -142,6 +152,7 @@ class HttpConnector:
             auth=basic,
             timeout=self.config.timeout_seconds,
             transport=self._transport,
+            verify=_tls(),
             follow_redirects=False,
         )
 
