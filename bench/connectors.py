@@ -215,6 +215,8 @@ fields:
 
 
 def median_ms(work: Callable[[int], object], runs: int, first: int) -> float:
+    """Median of `runs` timed calls, after one untimed warm-up call (connections, plans)."""
+    work(first + runs + 1000)
     times = []
     for run in range(runs):
         started = time.perf_counter()

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.db import connections
 
 from ..erasure import ErasurePlan
 from ..models import DataPointType, Source, System
@@ -120,8 +121,15 @@ class SystemRun:
 def _in_parallel(items: list[T], work: Callable[[T], Any], parallel: bool) -> list[Any]:
     if not parallel or len(items) < 2:
         return [work(item) for item in items]
+
+    def in_thread(item: T) -> Any:
+        try:
+            return work(item)
+        finally:
+            connections.close_all()  # a connector using the ORM (built-in) opened this thread's own
+
     with ThreadPoolExecutor(max_workers=min(MAX_THREADS, len(items)), thread_name_prefix="connector") as pool:
-        return list(pool.map(work, items))
+        return list(pool.map(in_thread, items))
 
 
 def records_locate(

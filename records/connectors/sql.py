@@ -182,8 +182,8 @@ class SqlConnector:
         try:
             with self._connect() as conn:
                 found = self._collect(conn, handles)
-                for table, keys in found.items():
-                    spec = self.dataset.tables[table]
+                for table in (t for t in self.dataset.tables if t in found):  # the file's order
+                    spec, keys = self.dataset.tables[table], found[table]
                     columns = [f.name for f in spec.fields] + (
                         [spec.collected_at] if spec.collected_at else []
                     )
