@@ -1,14 +1,15 @@
 """Benchmark: one consumer's records across external systems (issue 11; DESIGN §8).
 
-    .venv/bin/python bench/connectors.py [--rows 200000] [--runs 5] [--keep]
+    .venv/bin/python bench/connectors.py [--rows 200000] [--runs 5] [--points 50] [--keep]
 
-Builds, in databases of their own (rk_conn_ext_bench on PostgreSQL and on MariaDB), a billing schema
+Five systems: the built-in tables (the portal's own Consumer/DataPoint, in a PostgreSQL database
+rk_conn_ext_bench_portal migrated for the run, --points data points per consumer), and these. Builds, in databases of their own (rk_conn_ext_bench on PostgreSQL and on MariaDB), a billing schema
 with `customers` (rows/10) and `payments` (--rows, the largest table; ~10 payments per customer), and a
 small copy of it (10,000 payments) to show that the indexed locate stays flat as the table grows. Starts
 two local HTTP services answering each request after 50 ms and 200 ms. Then measures, in the same run:
   - locate, and locate + export, for one consumer in each system (median of --runs, a different
     consumer each run);
-  - all four systems one after another (the baseline) against all four in parallel threads
+  - all five systems one after another (the baseline) against all four in parallel threads
     (records.connectors.registry), and the parallel time against the slowest single system;
   - EXPLAIN of the SQL locate and of the reference traversal, showing the indexes used;
   - erase of one consumer across all systems, in parallel.
@@ -32,20 +33,42 @@ from urllib.parse import parse_qs, urlsplit
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakunest_privacy.settings")
-os.environ.setdefault("DATABASE_URL", "sqlite:///:memory:")  # the portal's DB is not used here
 os.environ.setdefault("RAKUNEST_VAR_DIR", tempfile.mkdtemp(prefix="rk-bench-conn-"))
+# The built-in system's tables live in a database of the bench's own, never the portal's.
+PORTAL_DB = "rk_conn_ext_bench_portal"
+os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PORTAL_DB}"
+
+
+def fresh_portal_database() -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    admin = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(PORTAL_DB)))
+        cur.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(PORTAL_DB)))
+    admin.close()
+
+
+fresh_portal_database()
 
 import django  # noqa: E402
 
 django.setup()
 
 import sqlalchemy as sa  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connections  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
+from records.connectors import BuiltinConnector  # noqa: E402
 from records.connectors.datasets import load_dataset  # noqa: E402
 from records.connectors.http import HttpConnector  # noqa: E402
 from records.connectors.registry import records_erase, records_export, records_locate  # noqa: E402
 from records.connectors.sql import SqlConnector, engine_for  # noqa: E402
-from records.erasure import ErasurePlan, PlanEntry  # noqa: E402
+from records.erasure import ErasurePlan, PlanEntry, erasure_plan_build  # noqa: E402
+from records.models import Consumer, DataPoint, DataPointType, Source, System  # noqa: E402
 
 DB = "rk_conn_ext_bench"
 SERVERS = {
@@ -149,6 +172,60 @@ tables:
         encoding="utf-8",
     )
     return path
+
+
+# ---------------------------------------------------------------- the built-in system
+
+BUILTIN_MIX = [("web_logs", "page_view", "device_logs"), ("comms_uploads", "message_post", "direct"),
+               ("webinar_registrations", "webinar_registration", "direct")]  # fmt: skip
+
+
+def build_portal(consumers: int, points: int) -> None:
+    """Migrate the bench's portal database; consumers person1..N, each with `points` data points."""
+    call_command("migrate", verbosity=0)
+    Consumer.objects.bulk_create(
+        (
+            Consumer(
+                email=f"person{n}@example.com",
+                first_name="Person",
+                last_name=str(n),
+                name_normalized=f"person {n}",
+            )
+            for n in range(1, consumers + 1)
+        ),
+        batch_size=5000,
+    )
+    ids = Consumer.objects.values_list("pk", flat=True)
+    mix = [
+        (System.objects.get(code=s), DataPointType.objects.get(code=t), Source.objects.get(code=src))
+        for s, t, src in BUILTIN_MIX
+    ]
+    now = timezone.now()
+    DataPoint.objects.bulk_create(
+        (
+            DataPoint(
+                consumer_id=pk,
+                system=mix[i % 3][0],
+                point_type=mix[i % 3][1],
+                source=mix[i % 3][2],
+                value=f"value {i}",
+                collected_at=now,
+            )  # fmt: skip
+            for pk in ids
+            for i in range(points)
+        ),
+        batch_size=10000,
+    )
+    connections.close_all()
+
+
+class BuiltinAsFulfilmentErases(BuiltinConnector):
+    """Erases by its own plan (records.erasure.erasure_plan_build), as deletion fulfilment does."""
+
+    def erase(self, consumer, plan):
+        consumers = list(consumer) if isinstance(consumer, list | tuple) else [consumer]
+        target = consumers[0] if consumers else None
+        return super().erase(target, erasure_plan_build(consumer=target))
 
 
 # ---------------------------------------------------------------- HTTP services
@@ -260,11 +337,17 @@ def main() -> None:
     )
     parser.add_argument("--rows", type=int, default=200_000, help="rows in the largest table (payments)")
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--points", type=int, default=50, help="built-in data points per consumer")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases afterwards")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="rk-bench-conn-"))
-    connectors = {}
     small = {}
+    started = time.perf_counter()
+    build_portal(2000, args.points)
+    connectors = {"builtin": BuiltinAsFulfilmentErases()}
+    print(
+        f"  builtin: 2,000 consumers x {args.points} data points, built in {time.perf_counter() - started:.1f} s"
+    )
     print(
         f"Building: payments {args.rows:,} rows, customers {args.rows // 10:,} (and a {SMALL_ROWS:,}-row copy)"
     )
@@ -293,6 +376,19 @@ def main() -> None:
         if not args.keep:
             for kind in SERVERS:
                 drop_database_safely(kind)
+            connections.close_all()
+            fresh_portal_database_drop()
+
+
+def fresh_portal_database_drop() -> None:
+    import psycopg2
+    from psycopg2 import sql
+
+    admin = psycopg2.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    admin.autocommit = True
+    with admin.cursor() as cur:
+        cur.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(PORTAL_DB)))
+    admin.close()
 
 
 def drop_database_safely(kind: str) -> None:
@@ -331,7 +427,7 @@ def run_measures(connectors: dict, small: dict, runs: int) -> None:
     seq_ms = median_ms(sequential, runs, 200)
     par_ms = median_ms(parallel, runs, 300)
     slowest = max(single.values())
-    print("\nAll four systems, locate + export (median ms)")
+    print(f"\nAll {len(listed)} systems, locate + export (median ms)")
     print(f"  one after another (baseline): {seq_ms:8.1f}")
     print(f"  in parallel threads:          {par_ms:8.1f}   {seq_ms / par_ms:4.2f}x faster than the baseline")
     print(f"  parallel / slowest system:    {par_ms / slowest:8.2f}   (target <= 1.5)")
@@ -344,7 +440,8 @@ def run_measures(connectors: dict, small: dict, runs: int) -> None:
     plan = ErasurePlan(
         consumer_id=None,
         entries=tuple(
-            PlanEntry(system_id=i, system_code=c.system_code, system_name=c.system_code, action="delete")
+            # Ids below zero: no System of the portal's (the built-in connector acts by System id).
+            PlanEntry(system_id=-1 - i, system_code=c.system_code, system_name=c.system_code, action="delete")
             for i, c in enumerate(listed)
         ),
     )
@@ -363,7 +460,7 @@ def run_measures(connectors: dict, small: dict, runs: int) -> None:
             connector.erase(connector.locate(email(n)), plan)
         seq_times.append((time.perf_counter() - started) * 1000)
     erase_ms, erase_seq = statistics.median(times), statistics.median(seq_times)
-    print("\nErase one consumer across the four systems (locate + erase, median ms)")
+    print(f"\nErase one consumer across the {len(listed)} systems (locate + erase, median ms)")
     print(f"  one after another (baseline): {erase_seq:8.1f}")
     print(f"  in parallel threads:          {erase_ms:8.1f}   {erase_seq / erase_ms:4.2f}x; "
           f"{statistics.median(deleted):.0f} rows/records deleted per consumer (target < 2000 ms)")  # fmt: skip

@@ -6,7 +6,7 @@ and `correct(consumer, changes)` as before; `locate(identity)` finds consumers t
 keys only. Erase and correct work in bulk statements inside one transaction.
 """
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -74,8 +74,11 @@ class BuiltinConnector:
             return Health(system_code=self.system_code, kind=self.kind, reachable=False)
         return Health(system_code=self.system_code, kind=self.kind, reachable=True)
 
-    def export(self, consumer: Consumer) -> Iterator[ExportedPoint]:
+    def export(self, consumer: Consumer | Sequence[Consumer]) -> Iterator[ExportedPoint]:
         """Stream the consumer's live (not redacted) data points, ordered by system, then collection time."""
+        consumer = _the_consumer(consumer)
+        if consumer is None:
+            return
         rows = (
             DataPoint.objects.filter(consumer=consumer, redacted_at__isnull=True)
             .order_by("system__position", "system_id", "collected_at", "pk")
@@ -87,8 +90,9 @@ class BuiltinConnector:
         except DatabaseError as exc:
             raise ConnectorError(f"{self.name} connector: records unavailable") from exc
 
-    def erase(self, consumer: Consumer | None, plan: ErasurePlan) -> EraseResult:
+    def erase(self, consumer: Consumer | Sequence[Consumer] | None, plan: ErasurePlan) -> EraseResult:
         """Carry out the plan in a handful of bulk statements; audit events are not touched."""
+        consumer = _the_consumer(consumer)
         if consumer is None:
             return EraseResult(systems=(), identifiers_erased=False)
         now = timezone.now()
@@ -143,8 +147,11 @@ class BuiltinConnector:
             systems=tuple(outcomes), identifiers_erased=not identity_kept, statements_deleted=statements
         )
 
-    def correct(self, consumer: Consumer, changes: CorrectionChanges) -> CorrectResult:
+    def correct(self, consumer: Consumer | Sequence[Consumer], changes: CorrectionChanges) -> CorrectResult:
         """Apply corrected values to the consumer's own data points and identifier fields."""
+        consumer = _the_consumer(consumer)
+        if consumer is None:
+            return CorrectResult(points_updated=0, consumer_fields=())
         unknown = set(changes.consumer_fields) - CORRECTABLE_CONSUMER_FIELDS
         if unknown:
             raise ValueError(f"cannot correct consumer fields {sorted(unknown)}")
@@ -167,6 +174,17 @@ class BuiltinConnector:
         return CorrectResult(
             points_updated=len(points), consumer_fields=tuple(sorted(changes.consumer_fields))
         )
+
+
+def _the_consumer(handle: Consumer | Sequence[Consumer] | None) -> Consumer | None:
+    """Fulfilment passes the matched consumer; the protocol passes locate()'s list. Two consumers for
+    one identity are for verification to tell apart (DESIGN §5), never for a connector to merge."""
+    if handle is None or isinstance(handle, Consumer):
+        return handle
+    handles = list(handle)
+    if len(handles) > 1:
+        raise ValueError("the built-in connector acts on one matched consumer at a time")
+    return handles[0] if handles else None
 
 
 def connectors_for(consumer: Consumer) -> list[BuiltinConnector]:

@@ -200,7 +200,7 @@ class HttpConnector:
                     raise ConnectorError(f"{self.system_code}: {endpoint.name} answered HTTP {status}")
                 failure = f"HTTP {status}"
             if attempt < attempts:
-                self._sleep(self._wait(attempt, response if failure == "HTTP 429" else None))
+                self._sleep(self._wait(attempt, response))  # Retry-After when given (429, 503)
         raise ConnectorError(
             f"{self.system_code}: {endpoint.name} failed after {attempts} attempts ({failure})"
         )

@@ -206,6 +206,8 @@ class SqlConnector:
         """Apply each field's erasure action to the person's rows, all in one transaction.
 
         The system's plan entry decides first: retained as a whole (a hold, the data map), nothing changes.
+        Counts are rows: deleted, de-identified (some field nulled or masked) and retained (some field
+        kept, with its reason); a row de-identified with one field kept counts in both.
         Updates run before deletes, and deletes run from referencing tables to referenced ones, so foreign
         keys never block the transaction."""
         entry = _entry_for(plan, self.system_code)

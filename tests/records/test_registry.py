@@ -2,6 +2,7 @@
 
 import pytest
 import sqlalchemy as sa
+from django.utils import timezone
 
 from records.connectors import BuiltinConnector, Identity, connectors_for
 from records.connectors.datasets import DatasetError
@@ -16,7 +17,7 @@ from records.connectors.registry import (
 )
 from records.connectors.sql import SqlConnector
 from records.erasure import erasure_plan_for_systems
-from records.models import RetentionHold, System
+from records.models import DataPoint, DataPointType, RetentionHold, Source, System
 from tests.factories import ConsumerFactory
 from tests.records import external_schema as schema
 from tests.records.vendor_fakes import slack_user
@@ -135,3 +136,25 @@ def test_an_identity_never_shows_its_values():
     assert repr(identity) == "Identity(kinds=['email'])"
     with pytest.raises(ValueError, match="unknown identity kinds"):
         Identity.of({"ssn": "123"})
+
+
+def test_the_built_in_connector_takes_locates_list_as_well_as_the_consumer(two_systems):
+    maya = ConsumerFactory(email=MAYA["email"])
+    DataPoint.objects.create(
+        consumer=maya,
+        system=System.objects.get(code="web_logs"),
+        point_type=DataPointType.objects.get(code="ip_address"),
+        source=Source.objects.get(code="device_logs"),
+        value="198.51.100.7",
+        collected_at=timezone.now(),
+    )
+    connector = BuiltinConnector()
+    handles = connector.locate({"email": MAYA["email"]})
+    assert (
+        [p.value for p in connector.export(handles)]
+        == [p.value for p in connector.export(maya)]
+        == ["198.51.100.7"]
+    )
+    assert list(connector.export([])) == []
+    with pytest.raises(ValueError, match="one matched consumer"):
+        list(connector.export([maya, ConsumerFactory()]))
