@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "rakunest_privacy.settings")
 os.environ.setdefault("RAKUNEST_VAR_DIR", tempfile.mkdtemp(prefix="rk-bench-conn-"))
+os.environ.setdefault("DJANGO_DEBUG", "true")  # development settings: no production secrets needed
 # The built-in system's tables live in a database of the bench's own, never the portal's.
 PORTAL_DB = "rk_conn_ext_bench_portal"
 os.environ["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PORTAL_DB}"
@@ -342,14 +343,14 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="rk-bench-conn-"))
     small = {}
+    print(
+        f"Building: payments {args.rows:,} rows, customers {args.rows // 10:,} (and a {SMALL_ROWS:,}-row copy)"
+    )
     started = time.perf_counter()
     build_portal(2000, args.points)
     connectors = {"builtin": BuiltinAsFulfilmentErases()}
     print(
         f"  builtin: 2,000 consumers x {args.points} data points, built in {time.perf_counter() - started:.1f} s"
-    )
-    print(
-        f"Building: payments {args.rows:,} rows, customers {args.rows // 10:,} (and a {SMALL_ROWS:,}-row copy)"
     )
     for kind in SERVERS:
         started = time.perf_counter()

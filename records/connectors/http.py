@@ -123,13 +123,8 @@ class HttpConnector:
     def _base(self, endpoint: Endpoint | None = None) -> str:
         """The base URL: an endpoint's own, or the file's; each may be overridden by its named variable."""
         if endpoint is not None and (endpoint.base_url or endpoint.base_url_env):
-            return (
-                os.environ.get(endpoint.base_url_env) if endpoint.base_url_env else ""
-            ) or endpoint.base_url
-        return (
-            (os.environ.get(self.config.base_url_env) if self.config.base_url_env else "")
-            or self.config.base_url
-        ).rstrip("/")
+            return _env_or(endpoint.base_url_env, endpoint.base_url).rstrip("/")
+        return _env_or(self.config.base_url_env, self.config.base_url).rstrip("/")
 
     def _client(self) -> httpx.Client:
         auth = self.config.auth
@@ -429,6 +424,10 @@ class HttpConnector:
         if any(h.system_code != self.system_code for h in handles):
             raise ValueError("a handle from another system was passed to this connector")
         return list(handles)
+
+
+def _env_or(name: str, default: str) -> str:
+    return (os.environ.get(name) if name else "") or default
 
 
 def _timestamp(value: Any) -> datetime | None:
