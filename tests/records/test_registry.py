@@ -158,3 +158,11 @@ def test_the_built_in_connector_takes_locates_list_as_well_as_the_consumer(two_s
     assert list(connector.export([])) == []
     with pytest.raises(ValueError, match="one matched consumer"):
         list(connector.export([maya, ConsumerFactory()]))
+
+
+def test_every_connector_offers_the_whole_protocol(two_systems):
+    from records.connectors.base import Connector
+    from records.connectors.manual import ManualConnector
+
+    for connector in [BuiltinConnector(), *external_connectors(), ManualConnector("building_access")]:
+        assert isinstance(connector, Connector), type(connector).__name__
