@@ -32,5 +32,6 @@ class RecipientAdmin(admin.ModelAdmin):
 
 @admin.register(System)
 class SystemAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "erasure", "position")
+    list_display = ("name", "code", "erasure", "connector", "dataset_path", "position")
+    list_filter = ("connector",)
     filter_horizontal = ("categories", "sources", "purposes", "recipients")

@@ -59,28 +59,38 @@ def erasure_plan_build(*, consumer: Consumer | None) -> ErasurePlan:
         .distinct()
     )
     holds = list(RetentionHold.objects.filter(consumer=consumer, released_at__isnull=True))
-    entries = []
-    for system in System.objects.filter(pk__in=system_ids).order_by("position"):
-        hold = next((h for h in holds if h.system_id in (None, system.pk)), None)
-        base = {"system_id": system.pk, "system_code": system.code, "system_name": system.name}
-        if hold is not None:
-            reason = RetentionHold.Reason(hold.reason)
-            entries.append(
-                PlanEntry(**base, action=RETAIN, reason=reason.value, explanation=str(reason.label))
-            )
-        elif system.erasure == RETAIN:
-            days_setting = TIME_LIMITED_SYSTEMS.get(system.code)
-            entries.append(
-                PlanEntry(
-                    **base,
-                    action=RETAIN,
-                    reason=SYSTEM_RETAIN_REASONS.get(
-                        system.code, RetentionHold.Reason.LEGAL_OBLIGATION
-                    ).value,
-                    explanation=system.retention,
-                    retain_days=getattr(settings, days_setting) if days_setting else None,
-                )
-            )
-        else:
-            entries.append(PlanEntry(**base, action=system.erasure))
-    return ErasurePlan(consumer_id=consumer.pk, entries=tuple(entries))
+    systems = System.objects.filter(pk__in=system_ids).order_by("position")
+    return ErasurePlan(consumer_id=consumer.pk, entries=tuple(_plan_entry(s, holds) for s in systems))
+
+
+def erasure_plan_for_systems(*, consumer: Consumer | None, system_codes: list[str]) -> ErasurePlan:
+    """The plan for systems outside the portal's tables (records.connectors.registry): the same rules,
+    for systems named by code, whether or not the portal holds a copy. With no consumer on record
+    (someone found only in an external system) there can be no RetentionHold."""
+    holds = (
+        list(RetentionHold.objects.filter(consumer=consumer, released_at__isnull=True)) if consumer else []
+    )
+    systems = System.objects.filter(code__in=system_codes).order_by("position")
+    return ErasurePlan(
+        consumer_id=consumer.pk if consumer else None,
+        entries=tuple(_plan_entry(s, holds) for s in systems),
+    )
+
+
+def _plan_entry(system: System, holds: list[RetentionHold]) -> PlanEntry:
+    """A staff hold wins; then the data map's own rule for the system."""
+    hold = next((h for h in holds if h.system_id in (None, system.pk)), None)
+    base = {"system_id": system.pk, "system_code": system.code, "system_name": system.name}
+    if hold is not None:
+        reason = RetentionHold.Reason(hold.reason)
+        return PlanEntry(**base, action=RETAIN, reason=reason.value, explanation=str(reason.label))
+    if system.erasure == RETAIN:
+        days_setting = TIME_LIMITED_SYSTEMS.get(system.code)
+        return PlanEntry(
+            **base,
+            action=RETAIN,
+            reason=SYSTEM_RETAIN_REASONS.get(system.code, RetentionHold.Reason.LEGAL_OBLIGATION).value,
+            explanation=system.retention,
+            retain_days=getattr(settings, days_setting) if days_setting else None,
+        )
+    return PlanEntry(**base, action=system.erasure)

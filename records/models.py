@@ -115,6 +115,12 @@ class System(models.Model):
         DEIDENTIFY = "deidentify", _("De-identify in place")
         RETAIN = "retain", _("Retain with a reason")
 
+    class Connector(models.TextChoices):
+        BUILTIN = "builtin", _("Built-in (the portal's own tables)")
+        SQL = "sql", _("SQL database")
+        HTTP = "http", _("HTTP / SaaS API")
+        MANUAL = "manual", _("Manual (the system's owner)")
+
     code = models.SlugField(unique=True)
     name = models.CharField(max_length=120)
     description = models.TextField()
@@ -127,6 +133,15 @@ class System(models.Model):
         help_text=_("How long and why, in words a consumer understands (policy §7).")
     )
     position = models.PositiveSmallIntegerField(default=0)
+    # How fulfilment reaches the system (records/connectors/registry.py). Built-in: the portal's own
+    # copy in DataPoint. Others are described by a dataset file versioned with the deployment; secrets
+    # stay in the environment variables the file names, never here.
+    connector = models.CharField(max_length=8, choices=Connector.choices, default=Connector.BUILTIN)
+    dataset_path = models.CharField(
+        max_length=255,
+        blank=True,
+        help_text=_("Dataset or config file (YAML), absolute or relative to the project directory."),
+    )
 
     class Meta:
         ordering = ["position"]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Start PostgreSQL and Redis when they are not answering (idempotent; commands from the env notes).
+# Start PostgreSQL, Redis and MariaDB (the SQL connector tests' second server) when they are not answering (idempotent; commands from the env notes).
 set -euo pipefail
 if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
   if command -v pg_ctlcluster >/dev/null; then
@@ -13,5 +13,13 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
     --dir /var/lib/redis --logfile /var/log/redis/ci.log
   for _ in $(seq 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 1; done
 fi
+mariadb_up() { mariadb-admin --protocol=tcp -h 127.0.0.1 -P 3306 -u root ping >/dev/null 2>&1; }
+if ! mariadb_up && [ -x /usr/sbin/mariadbd ]; then
+  start-stop-daemon --start --oknodo --background --exec /usr/sbin/mariadbd
+  for _ in $(seq 30); do mariadb_up && break; sleep 1; done
+fi
 pg_isready -h 127.0.0.1 -p 5432 >/dev/null || { echo "PostgreSQL is not reachable on 127.0.0.1:5432" >&2; exit 1; }
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null || { echo "Redis is not reachable on 127.0.0.1:6379" >&2; exit 1; }
+if [ -x /usr/sbin/mariadbd ]; then
+  mariadb_up || { echo "MariaDB is not reachable on 127.0.0.1:3306" >&2; exit 1; }
+fi

@@ -1,23 +1,31 @@
-"""Connectors: the only way fulfilment reaches a consumer's records (DESIGN §2).
+"""The built-in connector: the portal's own tables (Consumer, DataPoint), spanning every data-map system
+whose copy the portal holds.
 
-A connector implements `export(consumer)`, `erase(consumer, plan)` and `correct(consumer, changes)`.
-The built-in connector works on the portal's own tables; external systems (another SQL database, a
-service provider's webhook) plug in the same way. Results carry no personal data, except export's,
-whose whole point is to hand the data over. Erase and correct work in bulk statements inside one
-transaction.
+Its handle is the Consumer itself, so fulfilment keeps calling `export(consumer)`, `erase(consumer, plan)`
+and `correct(consumer, changes)` as before; `locate(identity)` finds consumers through the indexed exact
+keys only. Erase and correct work in bulk statements inside one transaction.
 """
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from collections.abc import Iterator, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.db import DatabaseError, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone
 
-from .erasure import DEIDENTIFY, DELETE, RETAIN, ErasurePlan
-from .models import Consumer, ConsumerStatement, DataPoint
+from ..erasure import DEIDENTIFY, DELETE, RETAIN, ErasurePlan
+from ..models import Consumer, ConsumerStatement, DataPoint
+from .base import (
+    ConnectorError,
+    CorrectionChanges,
+    CorrectResult,
+    EraseResult,
+    ExportedPoint,
+    Health,
+    Identity,
+    SystemOutcome,
+)
 
 # The consumer's identifiers (Consumer's own fields) belong to this system: they go when it goes.
 IDENTITY_SYSTEM = "member_accounts"
@@ -37,76 +45,40 @@ IDENTITY_FIELDS = (
 CORRECTABLE_CONSUMER_FIELDS = frozenset({*IDENTITY_FIELDS, "member_number"})
 
 
-class ConnectorError(Exception):
-    """A connector could not reach its records; the caller retries later. Carries no personal data."""
-
-
-@dataclass(frozen=True, slots=True)
-class ExportedPoint:
-    """One data point as a connector hands it over: names from the data map, and the value."""
-
-    system_code: str
-    type_code: str
-    source_code: str
-    value: str
-    collected_at: datetime
-
-
-@dataclass(frozen=True)
-class SystemOutcome:
-    system_code: str
-    system_name: str
-    action: str
-    reason: str
-    explanation: str
-    deleted: int = 0
-    deidentified: int = 0
-    retained: int = 0
-
-
-@dataclass(frozen=True)
-class EraseResult:
-    systems: tuple[SystemOutcome, ...]
-    identifiers_erased: bool
-    statements_deleted: int = 0
-
-    @property
-    def totals(self) -> dict[str, int]:
-        return {
-            "deleted": sum(s.deleted for s in self.systems) + self.statements_deleted,
-            "deidentified": sum(s.deidentified for s in self.systems),
-            "retained": sum(s.retained for s in self.systems),
-        }
-
-
-@dataclass(frozen=True)
-class PointChange:
-    data_point_id: int
-    value: str
-
-
-@dataclass(frozen=True)
-class CorrectionChanges:
-    """Corrected data-point values, and the Consumer fields they imply (already normalised by the caller)."""
-
-    points: tuple[PointChange, ...] = ()
-    consumer_fields: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class CorrectResult:
-    points_updated: int
-    consumer_fields: tuple[str, ...]
-
-
 class BuiltinConnector:
     """The portal's own tables: Consumer and DataPoint."""
 
     name = "builtin"
+    kind = "builtin"
+    system_code = "builtin"
     EXPORT_CHUNK = 2000
 
-    def export(self, consumer: Consumer) -> Iterator[ExportedPoint]:
+    def locate(self, identity: Identity | dict) -> list[Consumer]:
+        """Consumers on record under any of the identity's exact keys (indexed lookups, erased ones left out)."""
+        found = Identity.of(identity)
+        match = Q()
+        for kind, value in found.items():
+            match |= Q(**{kind: value})
+        if not match:
+            return []
+        try:
+            return list(Consumer.objects.filter(match, erased_at__isnull=True).order_by("pk"))
+        except DatabaseError as exc:
+            raise ConnectorError(f"{self.name} connector: records unavailable") from exc
+
+    def check(self) -> Health:
+        """The portal's own database answers (the tables themselves are the migrations' business)."""
+        try:
+            Consumer.objects.exists()
+        except DatabaseError:
+            return Health(system_code=self.system_code, kind=self.kind, reachable=False)
+        return Health(system_code=self.system_code, kind=self.kind, reachable=True)
+
+    def export(self, consumer: Consumer | Sequence[Consumer]) -> Iterator[ExportedPoint]:
         """Stream the consumer's live (not redacted) data points, ordered by system, then collection time."""
+        consumer = _the_consumer(consumer)
+        if consumer is None:
+            return
         rows = (
             DataPoint.objects.filter(consumer=consumer, redacted_at__isnull=True)
             .order_by("system__position", "system_id", "collected_at", "pk")
@@ -118,8 +90,9 @@ class BuiltinConnector:
         except DatabaseError as exc:
             raise ConnectorError(f"{self.name} connector: records unavailable") from exc
 
-    def erase(self, consumer: Consumer | None, plan: ErasurePlan) -> EraseResult:
+    def erase(self, consumer: Consumer | Sequence[Consumer] | None, plan: ErasurePlan) -> EraseResult:
         """Carry out the plan in a handful of bulk statements; audit events are not touched."""
+        consumer = _the_consumer(consumer)
         if consumer is None:
             return EraseResult(systems=(), identifiers_erased=False)
         now = timezone.now()
@@ -174,8 +147,11 @@ class BuiltinConnector:
             systems=tuple(outcomes), identifiers_erased=not identity_kept, statements_deleted=statements
         )
 
-    def correct(self, consumer: Consumer, changes: CorrectionChanges) -> CorrectResult:
+    def correct(self, consumer: Consumer | Sequence[Consumer], changes: CorrectionChanges) -> CorrectResult:
         """Apply corrected values to the consumer's own data points and identifier fields."""
+        consumer = _the_consumer(consumer)
+        if consumer is None:
+            return CorrectResult(points_updated=0, consumer_fields=())
         unknown = set(changes.consumer_fields) - CORRECTABLE_CONSUMER_FIELDS
         if unknown:
             raise ValueError(f"cannot correct consumer fields {sorted(unknown)}")
@@ -200,6 +176,19 @@ class BuiltinConnector:
         )
 
 
+def _the_consumer(handle: Consumer | Sequence[Consumer] | None) -> Consumer | None:
+    """Fulfilment passes the matched consumer; the protocol passes locate()'s list. Two consumers for
+    one identity are for verification to tell apart (DESIGN §5), never for a connector to merge."""
+    if handle is None or isinstance(handle, Consumer):
+        return handle
+    handles = list(handle)
+    if len(handles) > 1:
+        raise ValueError("the built-in connector acts on one matched consumer at a time")
+    return handles[0] if handles else None
+
+
 def connectors_for(consumer: Consumer) -> list[BuiltinConnector]:
-    """The connectors holding records for a consumer; only the built-in one so far."""
+    """The connectors holding the portal's copy of a consumer's records: the built-in one, first and alone.
+
+    External systems are reached through `records.connectors.registry` (located from an identity)."""
     return [BuiltinConnector()]
