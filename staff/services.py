@@ -15,6 +15,7 @@ from requests_app.exceptions import RequestError
 from requests_app.fulfilment import FULFILMENT_TASKS, fulfilment_enqueue, request_approve
 from requests_app.lifecycle import TRANSITIONS, event_record, request_deadline_extend, request_transition
 from requests_app.models import PrivacyRequest, RequestEvent, Status
+from requests_app.states import state_change
 
 from .models import DenialReason, DenialReasonTemplate, VerificationLowering
 from .tasks import notify_requester_task
@@ -27,6 +28,14 @@ LOWER_LEVELS = {
 # The 45-day extension is for requests to know, delete and correct (CCPA §1798.130(a)(2)); opt-outs
 # and Shine the Light have their own, shorter, unextendable deadlines.
 AWAITING = frozenset({Status.AWAITING_VERIFICATION, Status.AWAITING_CONSUMER_CONFIRMATION})
+
+L = VerificationLowering.State
+# VerificationLowering.state, moved only through `_lowering_decide` (requests_app.states).
+LOWERING_STATES: dict[str, frozenset[str]] = {
+    L.PENDING: frozenset({L.CONFIRMED, L.WITHDRAWN}),
+    L.CONFIRMED: frozenset(),
+    L.WITHDRAWN: frozenset(),
+}
 
 
 def requester_notify_after_commit(event: RequestEvent) -> None:
@@ -204,6 +213,12 @@ def _pending_lowering_locked(request: PrivacyRequest) -> VerificationLowering:
     return lowering
 
 
+def _lowering_decide(lowering: VerificationLowering, to: str, **kwargs) -> VerificationLowering:
+    return state_change(
+        obj=lowering, field="state", to=to, table=LOWERING_STATES, decided_at=timezone.now(), **kwargs
+    )
+
+
 def verification_lowering_confirm(*, request: PrivacyRequest, actor) -> VerificationLowering:
     """Second pair of eyes: a different approver confirms; the request then goes to review."""
     with transaction.atomic():
@@ -213,10 +228,16 @@ def verification_lowering_confirm(*, request: PrivacyRequest, actor) -> Verifica
                 _("A second approver must confirm: you proposed this yourself."), code="four_eyes"
             )
         _require_open(request)
-        lowering.state = VerificationLowering.State.CONFIRMED
-        lowering.decided_by = actor
-        lowering.decided_at = timezone.now()
-        lowering.save(update_fields=["state", "decided_by", "decided_at"])
+        _lowering_decide(
+            lowering,
+            L.CONFIRMED,
+            request=request,
+            event="staff.verification.lowering_confirmed",
+            actor=actor,
+            decided_by=actor,
+            reason=lowering.reason,
+            data={"level": lowering.level, "proposal": lowering.pk},
+        )
         data = {
             "level": lowering.level,
             "proposal": lowering.pk,
@@ -249,14 +270,13 @@ def verification_lowering_confirm(*, request: PrivacyRequest, actor) -> Verifica
 def verification_lowering_withdraw(*, request: PrivacyRequest, actor) -> VerificationLowering:
     with transaction.atomic():
         lowering = _pending_lowering_locked(request)
-        lowering.state = VerificationLowering.State.WITHDRAWN
-        lowering.decided_by = None if lowering.proposed_by_id == actor.pk else actor
-        lowering.decided_at = timezone.now()
-        lowering.save(update_fields=["state", "decided_by", "decided_at"])
-        event_record(
+        _lowering_decide(
+            lowering,
+            L.WITHDRAWN,
             request=request,
-            name="staff.verification.lowering_withdrawn",
+            event="staff.verification.lowering_withdrawn",
             actor=actor,
+            decided_by=None if lowering.proposed_by_id == actor.pk else actor,
             data={"proposal": lowering.pk},
         )
     return lowering

@@ -51,6 +51,7 @@ from requests_app.rules import (
     requests_decide,
     required_points,
 )
+from requests_app.states import state_change
 from requests_app.verify.services import claimed_identity
 from requests_app.web import ip_hash
 from verification.exceptions import VerificationError
@@ -69,6 +70,15 @@ REASON_NOT_CONFIRMED = "agent_permission_not_confirmed"
 REASON_CONFIRMATION_EXPIRED = "consumer_confirmation_expired"
 REASON_CONFIRMATION_FAILED = "consumer_confirmation_failed"
 REASON_DOCUMENT_REJECTED = "agent_document_rejected"
+
+R = AgentAuthorization.Review
+# AgentAuthorization.review, changed only by `agent_document_review` through requests_app.states: a
+# document is reviewed once (staff/evidence.py offers the review only while it is pending).
+REVIEW_STATES: dict[str, frozenset[str]] = {
+    R.PENDING: frozenset({R.ACCEPTED, R.REJECTED}),
+    R.ACCEPTED: frozenset(),
+    R.REJECTED: frozenset(),
+}
 
 
 @dataclass(frozen=True)
@@ -548,18 +558,22 @@ def agent_document_review(
     """Staff's decision on the uploaded document; a rejection denies the requests still open."""
     with transaction.atomic():
         locked = AgentAuthorization.objects.select_for_update().get(pk=authorization.pk)
-        locked.review = AgentAuthorization.Review.ACCEPTED if accepted else AgentAuthorization.Review.REJECTED
-        locked.reviewed_at = timezone.now()
-        locked.reviewed_by = actor
-        locked.save(update_fields=["review", "reviewed_at", "reviewed_by"])
-        for request in _open_requests(locked):
-            event_record(
-                request=request,
-                name=f"agents.document.{locked.review}",
-                actor=actor,
-                reason=note,
-                data={"document_type": locked.document_type},
-            )
+        review = R.ACCEPTED if accepted else R.REJECTED
+        open_requests = _open_requests(locked)
+        state_change(
+            obj=locked,
+            field="review",
+            to=review,
+            table=REVIEW_STATES,
+            request=open_requests,
+            event=f"agents.document.{review}",
+            actor=actor,
+            reason=note,
+            data={"document_type": locked.document_type},
+            reviewed_at=timezone.now(),
+            reviewed_by=actor,
+        )
+        for request in open_requests:
             if not accepted and request.status not in (Status.FULFILLING, Status.APPROVED):
                 request_transition(
                     request=request,

@@ -34,6 +34,7 @@ from requests_app.models import (
     Status,
 )
 from requests_app.processors.services import processor_notices_create, recipients_for_systems
+from requests_app.states import state_change
 from verification.normalize import (
     NormalizationError,
     normalize_dob,
@@ -54,6 +55,15 @@ NOT_CORRECTABLE_CATEGORIES = frozenset({"internet_activity"})
 CONTACT_TYPES = frozenset({"email", "phone"})
 IDENTITY_SYSTEM = "member_accounts"
 HEALTH_CATEGORY = "health_biometric"
+
+C = CorrectionCase.State
+# CorrectionCase.state, moved only through `_state_change` (requests_app.states).
+CORRECTION_STATES: dict[str, frozenset[str]] = {
+    C.AWAITING_DETAILS: frozenset({C.SUBMITTED}),
+    C.SUBMITTED: frozenset({C.APPROVED, C.DENIED}),
+    C.APPROVED: frozenset(),
+    C.DENIED: frozenset(),
+}
 
 
 @dataclass(frozen=True)
@@ -76,6 +86,10 @@ def _case_locked(request_id: int) -> CorrectionCase:
         .select_related("request__submission")
         .get(request_id=request_id)
     )
+
+
+def _state_change(case: CorrectionCase, to: str, **kwargs) -> CorrectionCase:
+    return state_change(obj=case, field="state", to=to, table=CORRECTION_STATES, **kwargs)
 
 
 # --- Reads ------------------------------------------------------------------------------------------
@@ -141,76 +155,30 @@ def correction_submit(
     documents: list[SanitizedUpload] = (),
 ) -> CorrectionCase:
     """Record what the requester says is wrong; raise RequestError (nothing written) when it cannot be."""
-    if not items:
-        raise RequestError(_("Give the correct value for at least one item."), code="no_items")
-    if len(documents) > MAX_DOCUMENTS:
-        raise RequestError(
-            _("Send at most %(n)d documents.") % {"n": MAX_DOCUMENTS}, code="too_many_documents"
-        )
+    _submission_check(items=items, documents=documents)
     held = {p.pk: p for p in correctable_points(request=request)}
-    stored_files = []
+    stored_files: list[str] = []
     try:
         with transaction.atomic():
-            case = _case_locked(request.pk)
-            if request.status != Status.FULFILLING or case.state != CorrectionCase.State.AWAITING_DETAILS:
-                raise RequestError(
-                    _("This request is not waiting for correction details."), code="wrong_state"
-                )
-            rows, contact_change = [], False
-            for item in items:
-                point = held.get(item.data_point_id)
-                value = item.value.strip()
-                if point is None:
-                    raise RequestError(_("Choose items from the list we showed you."), code="unknown_item")
-                if not value or len(value) > MAX_VALUE_LENGTH:
-                    raise RequestError(
-                        _("Each corrected value must have 1 to %(n)d characters.") % {"n": MAX_VALUE_LENGTH},
-                        code="bad_value",
-                    )
-                if value == point.value:
-                    raise RequestError(
-                        _("The corrected value for “%(type)s” is the same as the one we hold.")
-                        % {"type": point.point_type.name},
-                        code="unchanged",
-                    )
-                contact_change |= (
-                    point.point_type.code in CONTACT_TYPES and point.system.code == IDENTITY_SYSTEM
-                )
-                rows.append(
-                    CorrectionItem(
-                        case=case,
-                        data_point=point,
-                        system=point.system,
-                        point_type=point.point_type,
-                        corrected_value=value,
-                    )
-                )
+            case = _case_awaiting_details(request)
+            rows = _items_build(case=case, items=items, held=held)
             CorrectionItem.objects.bulk_create(rows)
-            for document in documents:
-                stored = vault_put(content=document.content, folder="corrections")
-                stored_files.append(stored.name)
-                CorrectionDocument.objects.create(
-                    case=case,
-                    storage_name=stored.name,
-                    sha256=stored.sha256,
-                    size=stored.size,
-                    content_type=document.content_type,
-                    display_name=document.display_name,
-                )
-            case.state = CorrectionCase.State.SUBMITTED
-            case.submitted_at = timezone.now()
-            case.explanation = explanation.strip()[:4000]
-            case.contact_change = contact_change
-            case.save(update_fields=["state", "submitted_at", "explanation", "contact_change"])
-            event_record(
+            _documents_store(case=case, documents=documents, stored_files=stored_files)
+            contact_change = any(_changes_contact(row) for row in rows)
+            _state_change(
+                case,
+                C.SUBMITTED,
                 request=request,
-                name="requests.correction.submitted",
+                event="requests.correction.submitted",
                 actor_label="requester",
                 data={
                     "items": [{"system": r.system.code, "type": r.point_type.code} for r in rows],
                     "documents": len(documents),
                     "contact_change": contact_change,
                 },
+                submitted_at=timezone.now(),
+                explanation=explanation.strip()[:4000],
+                contact_change=contact_change,
             )
             if contact_change:
                 _contact_code_send(case)
@@ -219,6 +187,76 @@ def correction_submit(
             vault_delete(name)
         raise
     return case
+
+
+def _submission_check(*, items: list[ItemInput], documents: list[SanitizedUpload]) -> None:
+    if not items:
+        raise RequestError(_("Give the correct value for at least one item."), code="no_items")
+    if len(documents) > MAX_DOCUMENTS:
+        raise RequestError(
+            _("Send at most %(n)d documents.") % {"n": MAX_DOCUMENTS}, code="too_many_documents"
+        )
+
+
+def _case_awaiting_details(request: PrivacyRequest) -> CorrectionCase:
+    case = _case_locked(request.pk)
+    if request.status != Status.FULFILLING or case.state != C.AWAITING_DETAILS:
+        raise RequestError(_("This request is not waiting for correction details."), code="wrong_state")
+    return case
+
+
+def _items_build(
+    *, case: CorrectionCase, items: list[ItemInput], held: dict[int, DataPoint]
+) -> list[CorrectionItem]:
+    """One unsaved row per corrected value, each checked against the value we hold."""
+    rows = []
+    for item in items:
+        point = held.get(item.data_point_id)
+        value = item.value.strip()
+        if point is None:
+            raise RequestError(_("Choose items from the list we showed you."), code="unknown_item")
+        if not value or len(value) > MAX_VALUE_LENGTH:
+            raise RequestError(
+                _("Each corrected value must have 1 to %(n)d characters.") % {"n": MAX_VALUE_LENGTH},
+                code="bad_value",
+            )
+        if value == point.value:
+            raise RequestError(
+                _("The corrected value for “%(type)s” is the same as the one we hold.")
+                % {"type": point.point_type.name},
+                code="unchanged",
+            )
+        rows.append(
+            CorrectionItem(
+                case=case,
+                data_point=point,
+                system=point.system,
+                point_type=point.point_type,
+                corrected_value=value,
+            )
+        )
+    return rows
+
+
+def _changes_contact(row: CorrectionItem) -> bool:
+    return row.point_type.code in CONTACT_TYPES and row.system.code == IDENTITY_SYSTEM
+
+
+def _documents_store(
+    *, case: CorrectionCase, documents: list[SanitizedUpload], stored_files: list[str]
+) -> None:
+    """Into the vault; each stored name goes into `stored_files` at once, for the caller's clean-up."""
+    for document in documents:
+        stored = vault_put(content=document.content, folder="corrections")
+        stored_files.append(stored.name)
+        CorrectionDocument.objects.create(
+            case=case,
+            storage_name=stored.name,
+            sha256=stored.sha256,
+            size=stored.size,
+            content_type=document.content_type,
+            display_name=document.display_name,
+        )
 
 
 def _contact_code_send(case: CorrectionCase) -> None:
@@ -270,6 +308,45 @@ def correction_decide(
 ) -> CorrectionCase:
     """Staff decide on the totality of the circumstances (Regs §7023(b)); notes are required, and a
     denial needs its basis, which the requester is told."""
+    notes, basis = _decision_check(actor=actor, approve=approve, notes=notes, basis=basis)
+    with transaction.atomic():
+        case, request = _case_awaiting_decision(request, approve=approve)
+        items = list(case.items.select_related("system", "point_type__category"))
+        now = timezone.now()
+        summary = [{"system": i.system.code, "type": i.point_type.code} for i in items]
+        if approve:
+            _apply(request=request, case=case, items=items, actor=actor)
+            health_statement_allowed = case.health_statement_allowed
+        else:
+            health_statement_allowed = any(i.point_type.category.code == HEALTH_CATEGORY for i in items)
+            _deny(
+                request=request,
+                items=items,
+                actor=actor,
+                basis=basis,
+                summary=summary,
+                health_statement_allowed=health_statement_allowed,
+            )
+        _state_change(
+            case,
+            C.APPROVED if approve else C.DENIED,
+            request=request,
+            event="requests.correction.decided",
+            actor=actor,
+            reason=notes,
+            data={"approved": approve, "items": summary},
+            decided_at=now,
+            decided_by=actor,
+            notes=notes,
+            basis=basis,
+            health_statement_allowed=health_statement_allowed,
+        )
+        _evidence_discard(case, now=now)
+    return case
+
+
+def _decision_check(*, actor, approve: bool, notes: str, basis: str) -> tuple[str, str]:
+    """The notes and basis, stripped; RequestError when the decision cannot be recorded as given."""
     # Which staff roles may decide is the staff app's decision (staff/evidence.py checks its role table).
     if actor is None or not actor.is_authenticated:
         raise RequestError(_("Only privacy staff can decide a correction."), code="not_staff")
@@ -278,78 +355,69 @@ def correction_decide(
         raise RequestError(_("Record the circumstances you weighed in the notes."), code="no_notes")
     if not approve and not basis:
         raise RequestError(_("Give the basis for the denial; the requester is told it."), code="no_basis")
-    with transaction.atomic():
-        case = _case_locked(request.pk)
-        request = (
-            PrivacyRequest.objects.select_for_update(of=("self",))
-            .select_related("consumer")
-            .get(pk=request.pk)
-        )
-        if case.state != CorrectionCase.State.SUBMITTED or request.status != Status.FULFILLING:
-            raise RequestError(_("This correction is not waiting for a decision."), code="wrong_state")
-        if approve and case.contact_change and not case.contact_confirmed_at:
-            raise RequestError(
-                _("The change of contact details must first be confirmed at the e-mail address on record."),
-                code="contact_unconfirmed",
-            )
-        items = list(case.items.select_related("system", "point_type__category"))
-        now = timezone.now()
-        case.decided_at, case.decided_by, case.notes, case.basis = now, actor, notes, basis
-        summary = [{"system": i.system.code, "type": i.point_type.code} for i in items]
-        if approve:
-            _apply(request=request, case=case, items=items)
-            case.state = CorrectionCase.State.APPROVED
-        else:
-            case.state = CorrectionCase.State.DENIED
-            case.health_statement_allowed = any(i.point_type.category.code == HEALTH_CATEGORY for i in items)
-            email_send(
-                template="correction_denied",
-                to=request.submission.email,
-                context={
-                    "reference": request.reference,
-                    "basis": basis,
-                    "items": items,
-                    "health_statement": case.health_statement_allowed,
-                    "max_words": MAX_STATEMENT_WORDS,
-                    "status_url": _site(reverse("requests_app:status_lookup")),
-                },
-            )
-            request_transition(
-                request=request,
-                to=Status.DENIED,
-                actor=actor,
-                reason=basis,
-                outcome="denied",
-                denial_reason="correction_denied",
-                data={"items": summary},
-            )
-        case.save(
-            update_fields=[
-                "state",
-                "decided_at",
-                "decided_by",
-                "notes",
-                "basis",
-                "health_statement_allowed",
-            ]
-        )
-        event_record(
-            request=request,
-            name="requests.correction.decided",
-            actor=actor,
-            reason=notes,
-            data={"approved": approve, "items": summary},
-        )
-        # The decision is made: the disputed values and the documents are no longer needed here.
-        case.items.update(corrected_value="")
-        for document in case.documents.filter(deleted_at__isnull=True):
-            name = document.storage_name
-            transaction.on_commit(lambda name=name: vault_delete(name))
-        case.documents.update(deleted_at=now)
-    return case
+    return notes, basis
 
 
-def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[CorrectionItem]) -> None:
+def _case_awaiting_decision(
+    request: PrivacyRequest, *, approve: bool
+) -> tuple[CorrectionCase, PrivacyRequest]:
+    """The case and its request, both locked, when the case waits for this decision."""
+    case = _case_locked(request.pk)
+    request = (
+        PrivacyRequest.objects.select_for_update(of=("self",)).select_related("consumer").get(pk=request.pk)
+    )
+    if case.state != C.SUBMITTED or request.status != Status.FULFILLING:
+        raise RequestError(_("This correction is not waiting for a decision."), code="wrong_state")
+    if approve and case.contact_change and not case.contact_confirmed_at:
+        raise RequestError(
+            _("The change of contact details must first be confirmed at the e-mail address on record."),
+            code="contact_unconfirmed",
+        )
+    return case, request
+
+
+def _deny(
+    *,
+    request: PrivacyRequest,
+    items: list[CorrectionItem],
+    actor,
+    basis: str,
+    summary: list[dict],
+    health_statement_allowed: bool,
+) -> None:
+    email_send(
+        template="correction_denied",
+        to=request.submission.email,
+        context={
+            "reference": request.reference,
+            "basis": basis,
+            "items": items,
+            "health_statement": health_statement_allowed,
+            "max_words": MAX_STATEMENT_WORDS,
+            "status_url": _site(reverse("requests_app:status_lookup")),
+        },
+    )
+    request_transition(
+        request=request,
+        to=Status.DENIED,
+        actor=actor,
+        reason=basis,
+        outcome="denied",
+        denial_reason="correction_denied",
+        data={"items": summary},
+    )
+
+
+def _evidence_discard(case: CorrectionCase, *, now) -> None:
+    """The decision is made: the disputed values and the documents are no longer needed here."""
+    case.items.update(corrected_value="")
+    for document in case.documents.filter(deleted_at__isnull=True):
+        name = document.storage_name
+        transaction.on_commit(lambda name=name: vault_delete(name))
+    case.documents.update(deleted_at=now)
+
+
+def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[CorrectionItem], actor) -> None:
     consumer = request.consumer
     old_email = consumer.email
     points, consumer_fields = [], {}
@@ -421,7 +489,7 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
     request_transition(
         request=request,
         to=Status.COMPLETED,
-        actor=case.decided_by,
+        actor=actor,
         outcome="complied",
         data={"points": result.points_updated, "consumer_fields": list(result.consumer_fields)},
     )

@@ -30,9 +30,20 @@ from requests_app.fulfilment import fulfilling_request_lock
 from requests_app.lifecycle import event_record, request_transition
 from requests_app.models import DeletionCase, Kind, PrivacyRequest, Status, Submission, submission_blanks
 from requests_app.processors.services import processor_notices_create, recipients_for_systems
+from requests_app.states import state_change
 from verification.otp import code_check, code_issue
 
 logger = logging.getLogger(__name__)
+
+D = DeletionCase.State
+# DeletionCase.state, moved only through `_state_change` (requests_app.states).
+DELETION_STATES: dict[str, frozenset[str]] = {
+    D.AWAITING_CONFIRMATION: frozenset({D.SCHEDULED, D.CANCELLED, D.EXPIRED}),
+    D.SCHEDULED: frozenset({D.ERASED, D.CANCELLED}),
+    D.ERASED: frozenset(),
+    D.CANCELLED: frozenset(),
+    D.EXPIRED: frozenset(),
+}
 
 # The abuse signal (a keyed hash, not an address) outlives the deletion.
 SUBMISSION_PERSONAL_FIELDS = submission_blanks(keep=("ip_hash",))
@@ -51,6 +62,18 @@ def _case_locked(request_id: int) -> DeletionCase:
         DeletionCase.objects.select_for_update()
         .select_related("request__submission")
         .get(request_id=request_id)
+    )
+
+
+def _state_change(case: DeletionCase, to: str, *, event: str = "", **kwargs) -> DeletionCase:
+    return state_change(
+        obj=case,
+        field="state",
+        to=to,
+        table=DELETION_STATES,
+        request=case.request,
+        event=event or f"requests.deletion.state.{to}",
+        **kwargs,
     )
 
 
@@ -113,15 +136,15 @@ def deletion_confirm(*, reference: str, code: str) -> PrivacyRequest | None:
         if case.state != DeletionCase.State.AWAITING_CONFIRMATION:
             return None
         now = timezone.now()
-        case.state = DeletionCase.State.SCHEDULED
-        case.confirmed_at = now
-        case.erase_after = now + timedelta(minutes=settings.DELETION_CANCEL_WINDOW_MINUTES)
-        case.save(update_fields=["state", "confirmed_at", "erase_after"])
-        event_record(
-            request=request,
-            name="requests.deletion.confirmed",
+        erase_after = now + timedelta(minutes=settings.DELETION_CANCEL_WINDOW_MINUTES)
+        _state_change(
+            case,
+            D.SCHEDULED,
+            event="requests.deletion.confirmed",
             actor_label="requester",
-            data={"erase_after": case.erase_after.isoformat()},
+            data={"erase_after": erase_after.isoformat()},
+            confirmed_at=now,
+            erase_after=erase_after,
         )
         if settings.DELETION_CANCEL_WINDOW_MINUTES <= 0:
             transaction.on_commit(lambda: deletion_execute_task.delay(request.pk))
@@ -134,9 +157,7 @@ def deletion_cancel(*, request_id: int) -> bool:
         case = _case_locked(request_id)
         if case.state not in (DeletionCase.State.AWAITING_CONFIRMATION, DeletionCase.State.SCHEDULED):
             return False
-        case.state = DeletionCase.State.CANCELLED
-        case.cancelled_at = timezone.now()
-        case.save(update_fields=["state", "cancelled_at"])
+        _state_change(case, D.CANCELLED, actor_label="requester", cancelled_at=timezone.now())
         request_transition(
             request=case.request,
             to=Status.WITHDRAWN,
@@ -186,11 +207,7 @@ def deletion_execute(*, request_id: int) -> bool:
                 email=consumer.email, phone=consumer.phone, member_number=consumer.member_number
             )
         result = _erase_everywhere(consumer, plan)
-        case.state = DeletionCase.State.ERASED
-        case.erased_at = now
-        case.plan = plan.as_json()
-        case.outcome = _outcome_json(result)
-        case.save(update_fields=["state", "erased_at", "plan", "outcome"])
+        _state_change(case, D.ERASED, erased_at=now, plan=plan.as_json(), outcome=_outcome_json(result))
         totals = result.totals
         request_transition(
             request=request,
@@ -325,8 +342,7 @@ def deletion_expire(*, request_id: int) -> bool:
         case = _case_locked(request_id)
         if case.state != DeletionCase.State.AWAITING_CONFIRMATION:
             return False
-        case.state = DeletionCase.State.EXPIRED
-        case.save(update_fields=["state"])
+        _state_change(case, D.EXPIRED)
         request_transition(
             request=case.request,
             to=Status.WITHDRAWN,

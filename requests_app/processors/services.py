@@ -39,8 +39,19 @@ from requests_app.emails import email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import PrivacyRequest, ProcessorNotice
 from requests_app.processors.tasks import processor_notice_send_task
+from requests_app.states import state_change
 
 logger = logging.getLogger(__name__)
+
+N = ProcessorNotice.State
+# ProcessorNotice.status, moved only through `_status_change` (requests_app.states). A confirmation is
+# taken whenever it comes, even for a notice we could not deliver; staff may send a failed one again.
+NOTICE_STATES: dict[str, frozenset[str]] = {
+    N.PENDING: frozenset({N.SENT, N.FAILED, N.CONFIRMED}),
+    N.SENT: frozenset({N.CONFIRMED}),
+    N.FAILED: frozenset({N.PENDING, N.CONFIRMED}),
+    N.CONFIRMED: frozenset(),
+}
 
 SIGNATURE_HEADER = "RakuNest-Signature"
 MAX_CONFIRMATION_BYTES = 16 * 1024
@@ -65,6 +76,12 @@ class ProcessorDeliveryError(Exception):
         super().__init__(code)
         self.code = code
         self.retryable = retryable
+
+
+def _status_change(notice: ProcessorNotice, to: str, *, event: str, **kwargs) -> ProcessorNotice:
+    return state_change(
+        obj=notice, field="status", to=to, table=NOTICE_STATES, request=notice.request, event=event, **kwargs
+    )
 
 
 # --- Identifiers and signatures -------------------------------------------------------------------
@@ -281,28 +298,24 @@ def processor_notice_send(*, notice_id: int, reminder: bool = False) -> bool:
             notice.save(update_fields=["attempts", "last_error"])
             failure = exc
         else:
-            if reminder:
-                notice.reminders_sent += 1
-            else:
-                notice.status = ProcessorNotice.State.SENT
-                notice.sent_at = now
             notice.last_error = ""
             notice.next_reminder_at = now + timedelta(hours=settings.PROCESSOR_REMINDER_HOURS)
-            notice.save(
-                update_fields=[
-                    "attempts",
-                    "last_error",
-                    "status",
-                    "sent_at",
-                    "reminders_sent",
-                    "next_reminder_at",
-                ]
-            )
-            event_record(
-                request=notice.request,
-                name="requests.processor.reminded" if reminder else "requests.processor.sent",
-                data={"recipient": notice.recipient.code, "action": notice.action, "method": notice.method},
-            )
+            data = {"recipient": notice.recipient.code, "action": notice.action, "method": notice.method}
+            if reminder:
+                notice.reminders_sent += 1
+                notice.save(update_fields=["attempts", "last_error", "reminders_sent", "next_reminder_at"])
+                event_record(request=notice.request, name="requests.processor.reminded", data=data)
+            else:
+                _status_change(
+                    notice,
+                    N.SENT,
+                    event="requests.processor.sent",
+                    data=data,
+                    sent_at=now,
+                    attempts=notice.attempts,
+                    last_error=notice.last_error,
+                    next_reminder_at=notice.next_reminder_at,
+                )
     if failure is not None:
         logger.warning("processor notice %s not delivered: %s", notice_id, failure.code)
         raise failure
@@ -315,13 +328,12 @@ def processor_notice_fail(*, notice_id: int, code: str) -> None:
         notice = ProcessorNotice.objects.select_for_update().select_related("recipient").get(pk=notice_id)
         if notice.status != ProcessorNotice.State.PENDING:
             return
-        notice.status = ProcessorNotice.State.FAILED
-        notice.last_error = code
-        notice.save(update_fields=["status", "last_error"])
-        event_record(
-            request=notice.request,
-            name="requests.processor.failed",
+        _status_change(
+            notice,
+            N.FAILED,
+            event="requests.processor.failed",
             data={"recipient": notice.recipient.code, "action": notice.action, "error": code},
+            last_error=code,
         )
 
 
@@ -331,10 +343,13 @@ def processor_notice_resend(*, notice_id: int, actor) -> None:
         notice = ProcessorNotice.objects.select_for_update().get(pk=notice_id)
         if notice.status != ProcessorNotice.State.FAILED:
             return
-        notice.status = ProcessorNotice.State.PENDING
-        notice.method = notice.recipient.notify_by
-        notice.save(update_fields=["status", "method"])
-        event_record(request=notice.request, name="requests.processor.resend", actor=actor)
+        _status_change(
+            notice,
+            N.PENDING,
+            event="requests.processor.resend",
+            actor=actor,
+            method=notice.recipient.notify_by,
+        )
         transaction.on_commit(lambda: processor_notice_send_task.delay(notice_id))
 
 
@@ -344,18 +359,17 @@ def processor_notice_resend(*, notice_id: int, actor) -> None:
 def _confirm(*, notice: ProcessorNotice, via: str, outcome: str, actor=None, note: str = "") -> bool:
     if notice.status == ProcessorNotice.State.CONFIRMED:
         return False
-    notice.status = ProcessorNotice.State.CONFIRMED
-    notice.confirmed_at = timezone.now()
-    notice.confirmed_via = via
-    notice.next_reminder_at = None
-    notice.details = {}  # corrected values are no longer needed once the recipient has them
-    notice.save(update_fields=["status", "confirmed_at", "confirmed_via", "next_reminder_at", "details"])
-    event_record(
-        request=notice.request,
-        name="requests.processor.confirmed",
+    _status_change(
+        notice,
+        N.CONFIRMED,
+        event="requests.processor.confirmed",
         actor=actor,
         reason=note,
         data={"recipient": notice.recipient.code, "action": notice.action, "via": via, "outcome": outcome},
+        confirmed_at=timezone.now(),
+        confirmed_via=via,
+        next_reminder_at=None,
+        details={},  # corrected values are no longer needed once the recipient has them
     )
     return True
 

@@ -42,6 +42,7 @@ from requests_app.models import (
     submission_blanks,
 )
 from requests_app.rules import Evidence, request_close_unverifiable, requests_decide
+from requests_app.states import state_change
 from requests_app.verify.tasks import send_verification_code_task
 from requests_app.web import ip_hash
 from verification.exceptions import VerificationError
@@ -55,6 +56,14 @@ from verification.sms import sms_send
 logger = logging.getLogger(__name__)
 
 Step = VerificationState.Step
+# VerificationState.step, moved only through `_step_change` (requests_app.states). Matching may skip
+# the contact code (the typed address is the one on record) or end the verification at once.
+VERIFICATION_STEPS: dict[str, frozenset[str]] = {
+    Step.TYPED_CODE: frozenset({Step.DECLARATION, Step.CONTACT_CODE, Step.DONE}),
+    Step.DECLARATION: frozenset({Step.CONTACT_CODE, Step.DONE}),
+    Step.CONTACT_CODE: frozenset({Step.DONE}),
+    Step.DONE: frozenset(),
+}
 
 DECLARATION_VERSION = "2025-01"
 DECLARATION_TEXT = (
@@ -116,6 +125,19 @@ def _references(submission: Submission) -> list[PrivacyRequest]:
 
 def needs_declaration(submission: Submission) -> bool:
     return _pending(submission).filter(kind=Kind.ACCESS_SPECIFIC).exists()
+
+
+def _step_change(state: VerificationState, to: str, **changes) -> VerificationState:
+    """Recorded on every request of the submission still waiting for verification."""
+    return state_change(
+        obj=state,
+        field="step",
+        to=to,
+        table=VERIFICATION_STEPS,
+        request=_pending(state.submission),
+        event=f"requests.verification.step.{to}",
+        **changes,
+    )
 
 
 # --- Step 1: the code at the typed address -------------------------------------------------------
@@ -183,9 +205,7 @@ def verification_typed_code_check(*, submission_id: int | None, code: str, ip: s
         for request in _pending(submission):
             event_record(request=request, name="requests.verification.email_proven", actor_label="requester")
         if needs_declaration(submission):
-            state.step = Step.DECLARATION
-            state.save(update_fields=["typed_proven_at", "step", "updated_at"])
-            return state
+            return _step_change(state, Step.DECLARATION, typed_proven_at=state.typed_proven_at)
         state.save(update_fields=["typed_proven_at", "updated_at"])
         return _match(state)
 
@@ -297,19 +317,15 @@ def _match(state: VerificationState) -> VerificationState:
     """Run inside the caller's transaction with `state` locked."""
     submission = state.submission
     result = consumer_match(claimed=claimed_identity(submission))
-    state.match_outcome = result.outcome
-    state.candidate_count = len(result.candidate_ids)
-    fields = ["match_outcome", "candidate_count", "step", "updated_at"]
+    changes = {"match_outcome": result.outcome, "candidate_count": len(result.candidate_ids)}
     if result.outcome == NONE:
-        state.step = Step.DONE
-        state.save(update_fields=fields)
+        _step_change(state, Step.DONE, **changes)
         # Told on the verification page only (the requester has just proven the typed address).
         for request in _pending(submission):
             request_close_unverifiable(request, "no_matching_records")
         return state
     if result.outcome == AMBIGUOUS:
-        state.step = Step.DONE
-        state.save(update_fields=fields)
+        _step_change(state, Step.DONE, **changes)
         for request in _pending(submission):
             request_transition(
                 request=request,
@@ -320,25 +336,21 @@ def _match(state: VerificationState) -> VerificationState:
         return state
     assert result.outcome == MATCHED  # noqa: S101
     consumer = Consumer.objects.get(pk=result.consumer_id)
-    state.consumer = consumer
-    state.matched_fields = list(result.points)
-    fields += ["consumer", "matched_fields"]
+    changes.update(consumer=consumer, matched_fields=list(result.points))
     if "email" in result.points:
         # The proven typed address is the one on record: control of an on-record contact is shown.
-        state.contact_channel = "email"
-        state.contact_proven_at = state.typed_proven_at
-        state.save(update_fields=[*fields, "contact_channel", "contact_proven_at"])
+        changes.update(contact_channel="email", contact_proven_at=state.typed_proven_at)
+        for name, value in changes.items():
+            setattr(state, name, value)
+        state.save(update_fields=[*changes, "updated_at"])
         return _decide(state)
     if not consumer.email and not consumer.phone:
-        state.step = Step.DONE
-        state.save(update_fields=fields)
+        _step_change(state, Step.DONE, **changes)
         for request in _pending(submission):
             request_close_unverifiable(request, "no_contact_on_record")
         _result_email_on_commit(submission)
         return state
-    state.step = Step.CONTACT_CODE
-    state.contact_channel = "email" if consumer.email else "phone"
-    state.save(update_fields=[*fields, "contact_channel"])
+    _step_change(state, Step.CONTACT_CODE, **changes, contact_channel="email" if consumer.email else "phone")
     _contact_code_send(state=state, consumer=consumer)
     return state
 
@@ -397,8 +409,7 @@ def _decide(state: VerificationState) -> VerificationState:
     submission = state.submission
     consumer = Consumer.objects.get(pk=state.consumer_id)
     declared = submission.declarations.exists()
-    state.step = Step.DONE
-    state.save(update_fields=["step", "updated_at"])
+    _step_change(state, Step.DONE)
     points = list(state.matched_fields)
     reviewed = requests_decide(
         requests=list(_pending(submission)),

@@ -7,8 +7,10 @@ from django.utils import timezone
 
 from requests_app.exceptions import RequestError
 from requests_app.models import RequestEvent, Status
+from requests_app.states import state_change
 from staff.models import VerificationLowering
 from staff.services import (
+    LOWERING_STATES,
     verification_lowering_confirm,
     verification_lowering_propose,
     verification_lowering_withdraw,
@@ -102,3 +104,46 @@ def test_four_eyes_through_the_pages(approver, second_approver):
     second.post(url("lower-confirm"), {"confirm": "on"})
     privacy_request.refresh_from_db()
     assert privacy_request.status == Status.IN_REVIEW
+
+
+# --- The state machine of a lowering ------------------------------------------------------------------
+
+
+def test_the_lowering_table_has_a_row_for_every_state_and_leads_only_to_states():
+    states = set(VerificationLowering.State.values)
+    assert set(LOWERING_STATES) == states
+    assert set().union(*LOWERING_STATES.values()) <= states
+
+
+def test_a_withdrawn_lowering_cannot_be_confirmed(approver, second_approver):
+    privacy_request = PrivacyRequestFactory()
+    lowering = verification_lowering_propose(
+        request=privacy_request, actor=approver, level="reasonable", reason=REASON
+    )
+    verification_lowering_withdraw(request=privacy_request, actor=approver)
+
+    with pytest.raises(RequestError) as refused:
+        state_change(
+            obj=lowering,
+            field="state",
+            to=VerificationLowering.State.CONFIRMED,
+            table=LOWERING_STATES,
+            request=privacy_request,
+            event="staff.verification.lowering_confirmed",
+            decided_by=second_approver,
+        )
+
+    assert refused.value.code == "illegal_state_change"
+    lowering.refresh_from_db()
+    assert (lowering.state, lowering.decided_by) == (VerificationLowering.State.WITHDRAWN, None)
+    assert not RequestEvent.objects.filter(name="staff.verification.lowering_confirmed").exists()
+
+
+def test_a_confirmed_lowering_is_recorded_with_its_from_and_to(approver, second_approver):
+    privacy_request = PrivacyRequestFactory()
+    verification_lowering_propose(request=privacy_request, actor=approver, level="reasonable", reason=REASON)
+    verification_lowering_confirm(request=privacy_request, actor=second_approver)
+
+    event = RequestEvent.objects.get(name="staff.verification.lowering_confirmed")
+    assert (event.actor, event.reason) == (second_approver, REASON)
+    assert event.data["from"] == "pending" and event.data["to"] == "confirmed"

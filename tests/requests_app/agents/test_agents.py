@@ -901,3 +901,28 @@ def test_deleting_sensitive_records_needs_a_third_data_point(
     assert request.status == Status.IN_REVIEW
     assert request.matched_fields == ["email", "member_number", "dob"]
     assert request.verification_level == "high"
+
+
+# --- The state machine of an agent's document ------------------------------------------------------------
+
+
+def test_the_review_table_has_a_row_for_every_review_and_leads_only_to_reviews():
+    reviews = set(AgentAuthorization.Review.values)
+    assert set(agents.REVIEW_STATES) == reviews
+    assert set().union(*agents.REVIEW_STATES.values()) <= reviews
+
+
+def test_an_accepted_document_cannot_be_rejected_afterwards(submitted, staff_user):
+    agents.agent_document_review(authorization=submitted, actor=staff_user, accepted=True)
+    events = RequestEvent.objects.count()
+
+    with pytest.raises(RequestError) as refused:
+        agents.agent_document_review(authorization=submitted, actor=staff_user, accepted=False, note="no")
+
+    assert refused.value.code == "illegal_state_change"
+    submitted.refresh_from_db()
+    assert submitted.review == AgentAuthorization.Review.ACCEPTED
+    assert RequestEvent.objects.count() == events
+    assert not PrivacyRequest.objects.filter(status=Status.DENIED).exists()
+    accepted = RequestEvent.objects.filter(name="agents.document.accepted").first()
+    assert accepted.data == {"document_type": "permission", "from": "pending", "to": "accepted"}

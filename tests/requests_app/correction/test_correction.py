@@ -27,6 +27,7 @@ from requests_app.models import (
     RequestEvent,
     Status,
 )
+from requests_app.states import state_change
 from requests_app.web import STATUS_ACCESS_KEY
 from staff.evidence import correction_decision_record
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
@@ -389,3 +390,35 @@ def test_the_statement_page_is_only_there_after_a_denied_health_correction(clien
     assert "the limit is 250" in too_long.content.decode()
     done = client.post(url, {"text": "It was a hot day."})
     assert "Your statement is now part of your record" in done.content.decode()
+
+
+# --- The state machine of a correction case -------------------------------------------------------
+
+
+def test_the_correction_table_has_a_row_for_every_state_and_leads_only_to_states():
+    states = set(CorrectionCase.State.values)
+    assert set(correction.CORRECTION_STATES) == states
+    assert set().union(*correction.CORRECTION_STATES.values()) <= states
+
+
+def test_a_denied_correction_cannot_become_approved():
+    case = CorrectionCase.objects.create(
+        request=PrivacyRequestFactory(kind=Kind.CORRECT, status=Status.DENIED),
+        state=CorrectionCase.State.DENIED,
+    )
+
+    with pytest.raises(RequestError) as refused:
+        state_change(
+            obj=case,
+            field="state",
+            to=CorrectionCase.State.APPROVED,
+            table=correction.CORRECTION_STATES,
+            request=case.request,
+            event="requests.correction.decided",
+            notes="changed my mind",
+        )
+
+    assert refused.value.code == "illegal_state_change"
+    case.refresh_from_db()
+    assert (case.state, case.notes) == (CorrectionCase.State.DENIED, "")
+    assert not RequestEvent.objects.filter(request=case.request).exists()

@@ -13,6 +13,7 @@ from records.imports import ConsumerRow, consumers_import
 from records.models import Consumer, DataPoint, Recipient, RetentionHold, System
 from records.suppression import suppression_check
 from requests_app.deletion import services as deletion
+from requests_app.exceptions import RequestError
 from requests_app.fulfilment import FULFILMENT_TASKS, request_approve
 from requests_app.management.commands.seed_demo import DataPointMaker
 from requests_app.models import (
@@ -23,6 +24,7 @@ from requests_app.models import (
     RequestEvent,
     Status,
 )
+from requests_app.states import state_change
 from requests_app.web import STATUS_ACCESS_KEY
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
 
@@ -497,3 +499,46 @@ def test_resending_a_code_needs_access(client, delete_request, outbox):
     response = client.post(reverse("requests_app:deletion_resend"), {"reference": delete_request.reference})
     assert response.status_code == 404
     assert len(outbox) == 1
+
+
+# --- The state machine of a deletion case ---------------------------------------------------------
+
+
+def test_the_deletion_table_has_a_row_for_every_state_and_leads_only_to_states():
+    states = set(DeletionCase.State.values)
+    assert set(deletion.DELETION_STATES) == states
+    assert set().union(*deletion.DELETION_STATES.values()) <= states
+
+
+def test_a_cancelled_deletion_cannot_become_erased():
+    case = DeletionCase.objects.create(
+        request=PrivacyRequestFactory(kind=Kind.DELETE, status=Status.WITHDRAWN),
+        state=DeletionCase.State.CANCELLED,
+    )
+
+    with pytest.raises(RequestError) as refused:
+        state_change(
+            obj=case,
+            field="state",
+            to=DeletionCase.State.ERASED,
+            table=deletion.DELETION_STATES,
+            request=case.request,
+            event="requests.deletion.state.erased",
+            erased_at=timezone.now(),
+        )
+
+    assert refused.value.code == "illegal_state_change"
+    case.refresh_from_db()
+    assert (case.state, case.erased_at) == (DeletionCase.State.CANCELLED, None)
+    assert not RequestEvent.objects.filter(request=case.request).exists()
+
+
+def test_a_cancelled_deletion_records_its_move_with_from_and_to(maya):
+    request = PrivacyRequestFactory(kind=Kind.DELETE, status=Status.FULFILLING, consumer=maya)
+    DeletionCase.objects.create(request=request, code_sent_at=timezone.now())
+
+    deletion.deletion_cancel(request_id=request.pk)
+
+    event = RequestEvent.objects.get(request=request, name="requests.deletion.state.cancelled")
+    assert event.actor_label == "requester"
+    assert event.data == {"from": "awaiting_confirmation", "to": "cancelled"}

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.models import Recipient
+from requests_app.exceptions import RequestError
 from requests_app.models import Kind, ProcessorNotice, RequestEvent, Status
 from requests_app.processors import services as processors
 from requests_app.processors.services import (
@@ -18,6 +19,7 @@ from requests_app.processors.services import (
     webhook_signature,
     webhook_signature_valid,
 )
+from requests_app.states import state_change
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 
 pytestmark = pytest.mark.django_db
@@ -382,3 +384,37 @@ def test_subject_hashes_depend_on_the_shared_key(settings):
     settings.PROCESSOR_SUBJECT_HASH_KEY = "another-key"
     assert set(first) == {"email"}
     assert processors.subject_hashes(consumer) != first
+
+
+# --- The state machine of a notice -------------------------------------------------------------------
+
+
+def test_the_notice_table_has_a_row_for_every_status_and_leads_only_to_statuses():
+    states = set(ProcessorNotice.State.values)
+    assert set(processors.NOTICE_STATES) == states
+    assert set().union(*processors.NOTICE_STATES.values()) <= states
+
+
+def test_a_confirmed_notice_cannot_be_sent_again(request_for_maya, email_recipient):
+    notice = ProcessorNotice.objects.create(
+        request=request_for_maya,
+        recipient=email_recipient,
+        action=ProcessorNotice.Action.DELETE,
+        method=ProcessorNotice.Method.EMAIL,
+        status=ProcessorNotice.State.CONFIRMED,
+    )
+
+    with pytest.raises(RequestError) as refused:
+        state_change(
+            obj=notice,
+            field="status",
+            to=ProcessorNotice.State.PENDING,
+            table=processors.NOTICE_STATES,
+            request=notice.request_id,
+            event="requests.processor.resend",
+        )
+
+    assert refused.value.code == "illegal_state_change"
+    notice.refresh_from_db()
+    assert notice.status == ProcessorNotice.State.CONFIRMED
+    assert not RequestEvent.objects.filter(request=request_for_maya).exists()

@@ -5,6 +5,7 @@ import pytest
 from django.utils import timezone
 
 from requests_app import rules
+from requests_app.exceptions import RequestError
 from requests_app.models import (
     Declaration,
     Kind,
@@ -14,6 +15,7 @@ from requests_app.models import (
     Submission,
     VerificationState,
 )
+from requests_app.states import state_change
 from requests_app.verify import services as flow
 from tests.factories import PrivacyRequestFactory, SubmissionFactory
 from tests.requests_app.flow_helpers import IP, MAYA, Driver, code_sent_to, maya_consumer
@@ -408,3 +410,44 @@ def test_the_sweep_purges_closed_submissions_the_hook_left(driver):
     assert PrivacyRequest.objects.get(submission=submission).is_closed
     assert flow.purge_closed_submissions() == 1
     assert Submission.objects.get(pk=submission.pk).first_name == ""
+
+
+# --- The state machine of a verification -----------------------------------------------------------
+
+
+def test_the_verification_table_has_a_row_for_every_step_and_leads_only_to_steps():
+    steps = set(VerificationState.Step.values)
+    assert set(flow.VERIFICATION_STEPS) == steps
+    assert set().union(*flow.VERIFICATION_STEPS.values()) <= steps
+
+
+def test_a_finished_verification_cannot_go_back_to_the_contact_code():
+    request = PrivacyRequestFactory(status=Status.IN_REVIEW)
+    state = VerificationState.objects.create(submission=request.submission, step=VerificationState.Step.DONE)
+
+    with pytest.raises(RequestError) as refused:
+        state_change(
+            obj=state,
+            field="step",
+            to=VerificationState.Step.CONTACT_CODE,
+            table=flow.VERIFICATION_STEPS,
+            request=[request],
+            event="requests.verification.step.contact_code",
+            contact_channel="email",
+        )
+
+    assert refused.value.code == "illegal_state_change"
+    state.refresh_from_db()
+    assert (state.step, state.contact_channel) == (VerificationState.Step.DONE, "")
+    assert not RequestEvent.objects.filter(request=request).exists()
+
+
+def test_each_step_of_a_verification_is_recorded_with_its_from_and_to(driver, outbox):
+    maya_consumer()
+    submission = driver.submit([Kind.KNOW_CATEGORIES], **{**MAYA, "email": "maya@new-job.example"})
+    driver.prove_typed(submission)
+    driver.prove_contact(submission, MAYA["email"])
+
+    request = submission.requests.get()
+    moves = [e.data for e in request.events.filter(name__startswith="requests.verification.step.")]
+    assert moves == [{"from": "typed_code", "to": "contact_code"}, {"from": "contact_code", "to": "done"}]
