@@ -28,7 +28,13 @@ tables:
 
 @pytest.fixture(autouse=True)
 def _secrets(monkeypatch):
-    for name in ("PAYMENTS_DATABASE_URL", "COWORKING_DATABASE_URL", "STRIPE_SECRET_KEY", "SLACK_ADMIN_TOKEN"):
+    for name in (
+        "PAYMENTS_DATABASE_URL",
+        "COWORKING_DATABASE_URL",
+        "DEMO_COWORKING_DATABASE_URL",
+        "STRIPE_SECRET_KEY",
+        "SLACK_ADMIN_TOKEN",
+    ):
         monkeypatch.setenv(name, "set-for-the-test")
 
 
