@@ -7,6 +7,8 @@ TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/rakunest
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # Settings default to production (DJANGO_DEBUG off); the development commands below ask for development.
 export DJANGO_DEBUG ?= true
+# The demo's co-working management system (records/datasets/demo_coworking.yaml): an SQLite file, no server.
+export DEMO_COWORKING_DATABASE_URL ?= sqlite:///$(CURDIR)/var/demo-coworking.sqlite3
 
 .PHONY: install run test test-fast lint bench-intake bench-erase clean
 
@@ -21,6 +23,7 @@ $(INSTALLED): pyproject.toml
 run: install
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py seed_demo --if-empty
+	$(BIN)/python manage.py seed_demo_systems --if-empty
 	$(BIN)/python manage.py create_demo_staff
 	scripts/run-portal.sh
 

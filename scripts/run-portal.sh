@@ -4,6 +4,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"  # the embedded development set-up
 mkdir -p var
+# The demo co-working system's database (records/datasets/demo_coworking.yaml); the worker reads it too.
+export DEMO_COWORKING_DATABASE_URL="${DEMO_COWORKING_DATABASE_URL:-sqlite:///$PWD/var/demo-coworking.sqlite3}"
 .venv/bin/celery -A rakunest_privacy worker --beat --loglevel=INFO --concurrency=2 \
   --schedule=var/celerybeat-schedule &
 worker=$!
