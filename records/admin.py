@@ -1,5 +1,7 @@
+from django import forms
 from django.contrib import admin
 
+from .checks import system_dataset_problems
 from .models import DataCategory, DataPointType, Purpose, Recipient, Source, System
 
 
@@ -30,8 +32,26 @@ class RecipientAdmin(admin.ModelAdmin):
     list_filter = ("kind", "receives_sale", "direct_marketing")
 
 
+class SystemForm(forms.ModelForm):
+    def clean(self):
+        """A system is saved only with a dataset file that loads (checked now, not at a request)."""
+        cleaned = super().clean()
+        if not self.errors:
+            candidate = System(
+                code=cleaned.get("code", ""),
+                name=cleaned.get("name", ""),
+                connector=cleaned.get("connector", ""),
+                dataset_path=cleaned.get("dataset_path", ""),
+            )
+            problems = system_dataset_problems(candidate)
+            if problems:
+                raise forms.ValidationError([forms.ValidationError(p) for p in problems])
+        return cleaned
+
+
 @admin.register(System)
 class SystemAdmin(admin.ModelAdmin):
+    form = SystemForm
     list_display = ("name", "code", "erasure", "connector", "dataset_path", "position")
     list_filter = ("connector",)
     filter_horizontal = ("categories", "sources", "purposes", "recipients")
