@@ -209,7 +209,7 @@ def request_detail(request, reference: str):
             "can": _can(request.user),
             "forms": {
                 "approve": ApproveForm(),
-                "deny": DenyForm(),
+                "deny": DenyForm(privacy_request=privacy_request),
                 "extend": ExtendForm(),
                 "assign": AssignForm(
                     initial={"assignee": privacy_request.assignee_id}, auto_id="id_assign_%s"
@@ -349,7 +349,7 @@ def request_action(request, reference: str, action: str):
         raise Http404
     permission, form_class, handler = ACTIONS[action]
     privacy_request = staff_request_get(request.user, reference, permission)
-    form = form_class(request.POST)
+    form = form_class(request.POST, privacy_request=privacy_request)
     if form.is_valid():
         try:
             messages.success(request, handler(privacy_request, form, request.user))
