@@ -47,6 +47,9 @@ class Status(models.TextChoices):
     UNVERIFIABLE = "unverifiable", _("Closed: identity could not be verified")
 
 
+# The reason code of a request closed because no record matched what the requester gave.
+NO_MATCHING_RECORDS = "no_matching_records"
+
 CLOSED_STATUSES = frozenset({Status.COMPLETED, Status.DENIED, Status.WITHDRAWN, Status.UNVERIFIABLE})
 
 
@@ -164,6 +167,14 @@ class PrivacyRequest(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
+
+    @property
+    def requester_status(self) -> str:
+        """The status as the requester reads it: a closure because no record matched is not a failed
+        identity check (the requester proved their e-mail address)."""
+        if self.status == Status.UNVERIFIABLE and self.denial_reason == NO_MATCHING_RECORDS:
+            return _("Closed: no records match the details given")
+        return self.get_status_display()
 
 
 class RequestEvent(models.Model):

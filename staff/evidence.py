@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from records.models import Consumer
 from requests_app.agents import services as agents
 from requests_app.correction import services as correction
 from requests_app.exceptions import RequestError
@@ -22,6 +23,7 @@ from requests_app.models import (
     Kind,
     PrivacyRequest,
     ProcessorNotice,
+    RequestEvent,
 )
 from requests_app.processors import services as processors
 
@@ -54,6 +56,49 @@ def request_processor_notices(*, request: PrivacyRequest) -> list[ProcessorNotic
         .defer("subject", "details")
         .order_by("created_at", "pk")
     )
+
+
+# The data points of verification.scoring.DATA_POINTS, in words.
+MATCH_POINT_LABELS = {
+    "email": _("e-mail"),
+    "phone": _("phone"),
+    "member_number": _("member number"),
+    "name": _("name"),
+    "street_zip": _("street and ZIP"),
+    "dob": _("date of birth"),
+}
+
+
+@dataclass(frozen=True)
+class MatchCandidate:
+    consumer_id: int
+    matched: list[str]  # labels of the data points matched, never their values
+    consumer: Consumer | None  # None once the record is erased
+
+
+def request_match_candidates(*, request: PrivacyRequest) -> list[MatchCandidate]:
+    """The records an ambiguous match found, each with what matched, for staff to decide which one (if
+    any) the requester is (requests_app.verify records them; the request's status says nothing of it)."""
+    event = (
+        RequestEvent.objects.filter(request=request, name="requests.verification.candidates")
+        .order_by("-pk")
+        .first()
+    )
+    if event is None:
+        return []
+    rows = event.data.get("candidates", [])
+    consumers = Consumer.objects.filter(
+        pk__in=[row["consumer"] for row in rows], erased_at__isnull=True
+    ).only("pk", "first_name", "last_name", "email", "member_number")
+    by_pk = {c.pk: c for c in consumers}
+    return [
+        MatchCandidate(
+            consumer_id=row["consumer"],
+            matched=[str(MATCH_POINT_LABELS.get(p, p)) for p in row["points"]],
+            consumer=by_pk.get(row["consumer"]),
+        )
+        for row in rows
+    ]
 
 
 @dataclass(frozen=True)
