@@ -107,6 +107,11 @@ class CorrectionEvidence:
     items: list[CorrectionItem]
     documents: list[CorrectionDocument]
 
+    @property
+    def flagged(self) -> list[CorrectionItem]:
+        """Items of withheld types: the requester said only that the value is wrong."""
+        return [i for i in self.items if i.value_withheld]
+
 
 def request_correction(*, request: PrivacyRequest) -> CorrectionEvidence | None:
     if request.kind != Kind.CORRECT:
