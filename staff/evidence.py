@@ -9,6 +9,7 @@ own the logic and write the audit events.
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from records.models import Consumer
 from requests_app.agents import services as agents
@@ -60,12 +61,12 @@ def request_processor_notices(*, request: PrivacyRequest) -> list[ProcessorNotic
 
 # The data points of verification.scoring.DATA_POINTS, in words.
 MATCH_POINT_LABELS = {
-    "email": _("e-mail"),
-    "phone": _("phone"),
-    "member_number": _("member number"),
-    "name": _("name"),
-    "street_zip": _("street and ZIP"),
-    "dob": _("date of birth"),
+    "email": gettext_lazy("e-mail"),
+    "phone": gettext_lazy("phone"),
+    "member_number": gettext_lazy("member number"),
+    "name": gettext_lazy("name"),
+    "street_zip": gettext_lazy("street and ZIP"),
+    "dob": gettext_lazy("date of birth"),
 }
 
 
