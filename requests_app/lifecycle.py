@@ -169,6 +169,9 @@ def request_transition(
                 % {"current": Status(locked.status).label, "target": Status(to).label},
                 code="illegal_transition",
             )
+        if to in (S.DENIED, S.UNVERIFIABLE) and not changes.get("denial_reason"):
+            # The §7101 log and the §7102 metrics count every denial under its reason.
+            raise ValueError(f"a move to {to} needs a denial_reason (a reason code)")
         if to in (S.APPROVED, S.FULFILLING):
             _release_check(locked)
         now = timezone.now()

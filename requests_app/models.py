@@ -47,6 +47,9 @@ class Status(models.TextChoices):
     UNVERIFIABLE = "unverifiable", _("Closed: identity could not be verified")
 
 
+# The reason code of a request closed because no record matched what the requester gave.
+NO_MATCHING_RECORDS = "no_matching_records"
+
 CLOSED_STATUSES = frozenset({Status.COMPLETED, Status.DENIED, Status.WITHDRAWN, Status.UNVERIFIABLE})
 
 
@@ -164,6 +167,14 @@ class PrivacyRequest(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.status in CLOSED_STATUSES
+
+    @property
+    def requester_status(self) -> str:
+        """The status as the requester reads it: a closure because no record matched is not a failed
+        identity check (the requester proved their e-mail address)."""
+        if self.status == Status.UNVERIFIABLE and self.denial_reason == NO_MATCHING_RECORDS:
+            return _("Closed: no records match the details given")
+        return self.get_status_display()
 
 
 class RequestEvent(models.Model):
@@ -412,11 +423,22 @@ class CorrectionCase(models.Model):
         return f"Correction for {self.request_id} ({self.state})"
 
 
+# Image values (an entry photo) are not typed back either: like never-disclose values, the requester can
+# only say they are wrong, and staff handle them.
+IMAGE_POINT_TYPES = frozenset({"entry_image"})
+
+
+def point_value_withheld(point_type) -> bool:
+    """Never-disclose and image values are neither shown on the correction pages nor typed back."""
+    return point_type.never_disclose or point_type.code in IMAGE_POINT_TYPES
+
+
 class CorrectionItem(models.Model):
     """One value the requester says is wrong, with the value they say is right.
 
     `corrected_value` is blanked once the decision is carried out (the records then hold it, or it was
-    refused); the audit keeps the system and type names only.
+    refused); the audit keeps the system and type names only. For a withheld type (never-disclose or
+    image) it is always empty: the item says only that the value we hold is wrong.
     """
 
     case = models.ForeignKey(CorrectionCase, on_delete=models.CASCADE, related_name="items")
@@ -431,6 +453,11 @@ class CorrectionItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.point_type_id} in {self.system_id}"
+
+    @property
+    def value_withheld(self) -> bool:
+        """The requester said only "this is wrong" (a withheld type): there is no corrected value."""
+        return point_value_withheld(self.point_type)
 
 
 class CorrectionDocument(models.Model):

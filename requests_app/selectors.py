@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from requests_app.models import PrivacyRequest, RequestEvent
+from requests_app.models import NO_MATCHING_RECORDS, PrivacyRequest, RequestEvent
 
 # Event names shown to requesters on the status page, in their words; the rest is staff-only.
 PUBLIC_EVENTS = {
@@ -26,6 +26,19 @@ PUBLIC_EVENTS = {
 }
 
 
+# Events whose words depend on their reason code: an ambiguous match waits for staff (the identity is
+# not confirmed), and "no records" is not a failed identity check (the e-mail address was proven).
+PUBLIC_EVENTS_BY_REASON = {
+    ("requests.request.in_review", "ambiguous_match"): (
+        "Your details match more than one of our records; our privacy team will check them and contact you."
+    ),
+    ("requests.request.unverifiable", NO_MATCHING_RECORDS): (
+        "You confirmed your e-mail address, but we found no records matching the details you gave, so "
+        "the request is closed."
+    ),
+}
+
+
 def requests_by_ids(ids: list[int]) -> QuerySet[PrivacyRequest]:
     return PrivacyRequest.objects.filter(pk__in=ids).order_by("pk")
 
@@ -35,5 +48,10 @@ def request_for_status(*, request_id: int) -> PrivacyRequest:
 
 
 def public_timeline(*, request: PrivacyRequest) -> list[dict]:
-    events = RequestEvent.objects.filter(request=request, name__in=PUBLIC_EVENTS).only("name", "created_at")
-    return [{"when": e.created_at, "text": PUBLIC_EVENTS[e.name]} for e in events]
+    events = RequestEvent.objects.filter(request=request, name__in=PUBLIC_EVENTS).only(
+        "name", "reason", "created_at"
+    )
+    return [
+        {"when": e.created_at, "text": PUBLIC_EVENTS_BY_REASON.get((e.name, e.reason), PUBLIC_EVENTS[e.name])}
+        for e in events
+    ]

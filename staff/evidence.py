@@ -9,7 +9,9 @@ own the logic and write the audit events.
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
+from records.models import Consumer
 from requests_app.agents import services as agents
 from requests_app.correction import services as correction
 from requests_app.exceptions import RequestError
@@ -22,6 +24,7 @@ from requests_app.models import (
     Kind,
     PrivacyRequest,
     ProcessorNotice,
+    RequestEvent,
 )
 from requests_app.processors import services as processors
 
@@ -56,11 +59,59 @@ def request_processor_notices(*, request: PrivacyRequest) -> list[ProcessorNotic
     )
 
 
+# The data points of verification.scoring.DATA_POINTS, in words.
+MATCH_POINT_LABELS = {
+    "email": gettext_lazy("e-mail"),
+    "phone": gettext_lazy("phone"),
+    "member_number": gettext_lazy("member number"),
+    "name": gettext_lazy("name"),
+    "street_zip": gettext_lazy("street and ZIP"),
+    "dob": gettext_lazy("date of birth"),
+}
+
+
+@dataclass(frozen=True)
+class MatchCandidate:
+    consumer_id: int
+    matched: list[str]  # labels of the data points matched, never their values
+    consumer: Consumer | None  # None once the record is erased
+
+
+def request_match_candidates(*, request: PrivacyRequest) -> list[MatchCandidate]:
+    """The records an ambiguous match found, each with what matched, for staff to decide which one (if
+    any) the requester is (requests_app.verify records them; the request's status says nothing of it)."""
+    event = (
+        RequestEvent.objects.filter(request=request, name="requests.verification.candidates")
+        .order_by("-pk")
+        .first()
+    )
+    if event is None:
+        return []
+    rows = event.data.get("candidates", [])
+    consumers = Consumer.objects.filter(
+        pk__in=[row["consumer"] for row in rows], erased_at__isnull=True
+    ).only("pk", "first_name", "last_name", "email", "member_number")
+    by_pk = {c.pk: c for c in consumers}
+    return [
+        MatchCandidate(
+            consumer_id=row["consumer"],
+            matched=[str(MATCH_POINT_LABELS.get(p, p)) for p in row["points"]],
+            consumer=by_pk.get(row["consumer"]),
+        )
+        for row in rows
+    ]
+
+
 @dataclass(frozen=True)
 class CorrectionEvidence:
     case: CorrectionCase
     items: list[CorrectionItem]
     documents: list[CorrectionDocument]
+
+    @property
+    def flagged(self) -> list[CorrectionItem]:
+        """Items of withheld types: the requester said only that the value is wrong."""
+        return [i for i in self.items if i.value_withheld]
 
 
 def request_correction(*, request: PrivacyRequest) -> CorrectionEvidence | None:

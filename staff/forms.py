@@ -95,13 +95,18 @@ class QueueFilterForm(forms.Form):
 
 
 class ConfirmedForm(forms.Form):
-    """Every staff action is confirmed: the form carries a tick box the server requires."""
+    """Every staff action is confirmed: the form carries a tick box the server requires. Forms that
+    depend on the request acted on (the reasons a denial may give) read it from `privacy_request`."""
 
     confirm = forms.BooleanField(
         required=True,
         label=_("I have checked this and confirm"),
         error_messages={"required": _("Tick the box to confirm.")},
     )
+
+    def __init__(self, *args, privacy_request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.privacy_request = privacy_request
 
 
 class AssigneeField(forms.ModelChoiceField):
@@ -151,8 +156,17 @@ class ApproveForm(ConfirmedForm):
 
 
 class DenyForm(ConfirmedForm):
+    """No reason is pre-selected, and only reasons that fit the request's kind are offered (a deletion
+    exception is never a basis to refuse access)."""
+
     template = forms.ModelChoiceField(
-        label=_("Reason"), queryset=DenialReasonTemplate.objects.filter(active=True), empty_label=None
+        label=_("Reason"),
+        queryset=DenialReasonTemplate.objects.none(),
+        empty_label=_("Choose a reason"),
+        error_messages={
+            "required": _("Choose the reason for the denial."),
+            "invalid_choice": _("That reason does not apply to this kind of request."),
+        },
     )
     text = forms.CharField(
         label=_("Explanation (added to the e-mail)"),
@@ -160,6 +174,14 @@ class DenyForm(ConfirmedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        kind = self.privacy_request.kind if self.privacy_request is not None else None
+        active = DenialReasonTemplate.objects.filter(active=True)
+        self.fields["template"].queryset = active.filter(
+            pk__in=[t.pk for t in active if kind is None or t.fits(kind)]
+        )
 
 
 class LowerProposeForm(ConfirmedForm):

@@ -3,6 +3,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.models import ACCESS_KINDS, Kind
+
 
 class DenialReason(models.TextChoices):
     """The reason codes a request may be denied with (stored in PrivacyRequest.denial_reason)."""
@@ -12,6 +14,19 @@ class DenialReason(models.TextChoices):
     EXCEPTION = "exception", _("A legal exception applies")
     NOT_CALIFORNIA_CONSUMER = "not_california_consumer", _("Not a California consumer")
     FRAUD = "fraud", _("Fraudulent request")
+
+
+# The kinds of request each reason can answer. The exceptions are those of the right to delete
+# (§1798.105(d), §1798.145(a)(1): reasons to keep information), never a basis to refuse access; the
+# twice-a-year limit is the know/access one (§1798.100(d), §1798.130(b)); verification is refused only
+# for kinds that need it (an opt-out needs none, Regs §7026(d)).
+REASON_KINDS: dict[str, frozenset[str]] = {
+    DenialReason.UNVERIFIABLE: frozenset(Kind) - {Kind.OPT_OUT},
+    DenialReason.TOO_MANY_REQUESTS: ACCESS_KINDS,
+    DenialReason.EXCEPTION: frozenset({Kind.DELETE}),
+    DenialReason.NOT_CALIFORNIA_CONSUMER: frozenset(Kind),
+    DenialReason.FRAUD: frozenset(Kind),
+}
 
 
 class DenialReasonTemplate(models.Model):
@@ -36,6 +51,10 @@ class DenialReasonTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def fits(self, kind: str) -> bool:
+        """Whether this reason can answer a request of `kind` (REASON_KINDS)."""
+        return kind in REASON_KINDS.get(self.reason, frozenset())
 
     @property
     def denial_code(self) -> str:

@@ -144,6 +144,8 @@ def request_deny(
     """Deny with a reason code (and for exceptions the statute); the e-mail states the reason, the
     appeal route and, where the template says so, offers the opt-out of sale/sharing."""
     _require_open(request)
+    if not template.active or not template.fits(request.kind):
+        raise RequestError(_("That reason does not apply to this kind of request."), code="reason_kind")
     to = Status.DENIED
     if template.reason == DenialReason.UNVERIFIABLE and Status.UNVERIFIABLE in TRANSITIONS[request.status]:
         to = Status.UNVERIFIABLE

@@ -47,7 +47,6 @@ from .forms import (
     ProcessorNoticeForm,
     QueueFilterForm,
 )
-from .models import DenialReason
 from .panels import EVIDENCE_PANELS
 from .permissions import Action, require_action, staff_request_get, user_actions, user_can
 
@@ -209,7 +208,7 @@ def request_detail(request, reference: str):
             "can": _can(request.user),
             "forms": {
                 "approve": ApproveForm(),
-                "deny": DenyForm(),
+                "deny": DenyForm(privacy_request=privacy_request),
                 "extend": ExtendForm(),
                 "assign": AssignForm(
                     initial={"assignee": privacy_request.assignee_id}, auto_id="id_assign_%s"
@@ -349,7 +348,7 @@ def request_action(request, reference: str, action: str):
         raise Http404
     permission, form_class, handler = ACTIONS[action]
     privacy_request = staff_request_get(request.user, reference, permission)
-    form = form_class(request.POST)
+    form = form_class(request.POST, privacy_request=privacy_request)
     if form.is_valid():
         try:
             messages.success(request, handler(privacy_request, form, request.user))
@@ -453,7 +452,7 @@ def metrics_page(request):
     year = _year(request, years)
     rows = metrics.metrics_for_year(year)
     total = metrics.metrics_total(rows)
-    reasons = [(r.label, total.denied_by_reason.get(r.value, 0)) for r in DenialReason]
+    reasons = [(label, total.denied_by_reason.get(code, 0)) for code, label in metrics.REASON_COLUMNS]
     received_chart = _chart(
         [(m.label, m.received, f"{m.received} ({m.complied} complied, {m.denied} denied)") for m in rows]
     )
@@ -466,6 +465,7 @@ def metrics_page(request):
             "years": years,
             "rows": rows,
             "total": total,
+            "reason_columns": metrics.REASON_COLUMNS,
             "received_chart": received_chart,
             "reason_chart": reason_chart,
             "can": _can(request.user),

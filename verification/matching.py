@@ -29,6 +29,8 @@ class MatchResult:
     consumer_id: int | None  # set only when outcome == "matched"
     points: tuple[str, ...]  # data-point names matched for that consumer (scoring.DATA_POINTS)
     candidate_ids: tuple[int, ...] = ()  # for ambiguous
+    # For ambiguous: (consumer id, data-point names matched) per candidate, for staff to decide on.
+    candidate_points: tuple[tuple[int, tuple[str, ...]], ...] = ()
 
 
 def stored_identity(consumer: Consumer) -> Identity:
@@ -75,6 +77,13 @@ def consumer_match(*, claimed: Identity, name_threshold: float | None = None) ->
     if not cleared:
         return MatchResult(NONE, None, ())
     if len(cleared) > 1:
-        return MatchResult(AMBIGUOUS, None, (), tuple(sorted(pk for pk, _ in cleared)))
+        cleared.sort()
+        return MatchResult(
+            AMBIGUOUS,
+            None,
+            (),
+            tuple(pk for pk, _ in cleared),
+            tuple((pk, tuple(points)) for pk, points in cleared),
+        )
     consumer_id, points = cleared[0]
     return MatchResult(MATCHED, consumer_id, points, (consumer_id,))

@@ -2,12 +2,14 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.correction.services import MAX_VALUE_LENGTH, ItemInput, normalised_for_type
+from requests_app.models import point_value_withheld
 from verification.normalize import NormalizationError
 from verification.uploads import UploadRejected, sanitize_upload
 
 
 class CorrectionForm(forms.Form):
-    """One optional "correct value" field per value we hold; at least one must be filled in."""
+    """One optional "correct value" field per value we hold, or for a withheld value (never-disclose or an
+    image) a "this is wrong" box: such values are never shown or typed back. At least one is needed."""
 
     explanation = forms.CharField(
         required=False,
@@ -21,15 +23,24 @@ class CorrectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.points = points
         for point in points:
+            if point_value_withheld(point.point_type):
+                self.fields[f"wrong_{point.pk}"] = forms.BooleanField(required=False)
+                continue
             self.fields[f"dp_{point.pk}"] = forms.CharField(
                 required=False,
                 max_length=MAX_VALUE_LENGTH,
                 error_messages={"max_length": _("Enter at most %(limit_value)d characters.")},
             )
 
+    @staticmethod
+    def _name(point) -> str:
+        return f"wrong_{point.pk}" if point_value_withheld(point.point_type) else f"dp_{point.pk}"
+
     def rows(self):
-        """(data point, bound field) pairs for the template, in the order of the data map."""
-        return [(point, self[f"dp_{point.pk}"]) for point in self.points]
+        """(data point, bound field, withheld) for the template, in the order of the data map."""
+        return [
+            (point, self[self._name(point)], point_value_withheld(point.point_type)) for point in self.points
+        ]
 
     def clean_document(self):
         upload = self.cleaned_data.get("document")
@@ -44,7 +55,11 @@ class CorrectionForm(forms.Form):
         cleaned = super().clean()
         items = []
         for point in self.points:
-            name = f"dp_{point.pk}"
+            name = self._name(point)
+            if point_value_withheld(point.point_type):
+                if cleaned.get(name):
+                    items.append(ItemInput(data_point_id=point.pk, value=""))
+                continue
             value = (cleaned.get(name) or "").strip()
             if not value:
                 continue
@@ -58,7 +73,9 @@ class CorrectionForm(forms.Form):
                 continue
             items.append(ItemInput(data_point_id=point.pk, value=value))
         if not items and not self.errors:
-            raise forms.ValidationError(_("Give the correct value for at least one item."))
+            raise forms.ValidationError(
+                _("Give the correct value for at least one item, or tick “This is wrong”.")
+            )
         cleaned["items"] = items
         return cleaned
 

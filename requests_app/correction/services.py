@@ -32,6 +32,7 @@ from requests_app.models import (
     Kind,
     PrivacyRequest,
     Status,
+    point_value_withheld,
 )
 from requests_app.processors.services import processor_notices_create, recipients_for_systems
 from requests_app.states import state_change
@@ -54,6 +55,8 @@ NOT_CORRECTABLE_CATEGORIES = frozenset({"internet_activity"})
 # Contact points verification relies on (DESIGN §5): changing them needs the old one's confirmation.
 CONTACT_TYPES = frozenset({"email", "phone"})
 IDENTITY_SYSTEM = "member_accounts"
+# Withheld types a flagged correction answers with a reset link, which staff send.
+RESET_LINK_TYPES = frozenset({"account_password"})
 HEALTH_CATEGORY = "health_biometric"
 
 C = CorrectionCase.State
@@ -68,6 +71,8 @@ CORRECTION_STATES: dict[str, frozenset[str]] = {
 
 @dataclass(frozen=True)
 class ItemInput:
+    """A corrected value; for a withheld type (point_value_withheld) `value` is "": "this is wrong"."""
+
     data_point_id: int
     value: str
 
@@ -215,6 +220,20 @@ def _items_build(
         value = item.value.strip()
         if point is None:
             raise RequestError(_("Choose items from the list we showed you."), code="unknown_item")
+        if point_value_withheld(point.point_type):
+            if value:
+                raise RequestError(
+                    _(
+                        "For your security we do not take “%(type)s” in writing: tick “This is wrong” and "
+                        "our privacy team will handle it."
+                    )
+                    % {"type": point.point_type.name},
+                    code="withheld_value",
+                )
+            rows.append(
+                CorrectionItem(case=case, data_point=point, system=point.system, point_type=point.point_type)
+            )
+            continue
         if not value or len(value) > MAX_VALUE_LENGTH:
             raise RequestError(
                 _("Each corrected value must have 1 to %(n)d characters.") % {"n": MAX_VALUE_LENGTH},
@@ -421,6 +440,10 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
     consumer = request.consumer
     old_email = consumer.email
     points, consumer_fields = [], {}
+    # Withheld types (a password, a passport number, an entry photo) carry no value to write: staff
+    # handle them outside the records (for a password, a reset link), and the requester is told so.
+    flagged = [i for i in items if i.value_withheld]
+    items = [i for i in items if not i.value_withheld]
     for item in items:
         value = item.corrected_value
         points.append(PointChange(data_point_id=item.data_point_id, value=value))
@@ -474,7 +497,12 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
     email_send(
         template="correction_completed",
         to=request.submission.email,
-        context={"reference": request.reference, "items": items},
+        context={
+            "reference": request.reference,
+            "items": items,
+            "flagged": flagged,
+            "reset_link_types": RESET_LINK_TYPES,
+        },
     )
     if "email" in result.consumer_fields or "phone" in result.consumer_fields:
         # Tell the old contact point, so that a takeover of the account cannot go unnoticed.

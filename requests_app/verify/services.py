@@ -33,6 +33,7 @@ from requests_app.fulfilment import request_approve
 from requests_app.lifecycle import event_record, request_transition
 from requests_app.models import (
     CLOSED_STATUSES,
+    NO_MATCHING_RECORDS,
     Declaration,
     Kind,
     PrivacyRequest,
@@ -78,7 +79,9 @@ WRONG_CODE = _(
 
 # Reason codes (stored in events and denial_reason) and what the requester reads about them.
 REASONS = {
-    "no_matching_records": "We found no records matching the details you gave.",
+    NO_MATCHING_RECORDS: (
+        "You confirmed your e-mail address, but we found no records matching the details you gave."
+    ),
     "insufficient_match": (
         "The details you gave did not match our records closely enough for this kind of request."
     ),
@@ -322,7 +325,7 @@ def _match(state: VerificationState) -> VerificationState:
         _step_change(state, Step.DONE, **changes)
         # Told on the verification page only (the requester has just proven the typed address).
         for request in _pending(submission):
-            request_close_unverifiable(request, "no_matching_records")
+            request_close_unverifiable(request, NO_MATCHING_RECORDS)
         return state
     if result.outcome == AMBIGUOUS:
         _step_change(state, Step.DONE, **changes)
@@ -332,6 +335,16 @@ def _match(state: VerificationState) -> VerificationState:
                 to=Status.IN_REVIEW,
                 reason="ambiguous_match",
                 data={"ambiguous": True, "candidates": len(result.candidate_ids)},
+            )
+            # What matched per candidate (names of data points, never values), for staff to decide on.
+            event_record(
+                request=request,
+                name="requests.verification.candidates",
+                data={
+                    "candidates": [
+                        {"consumer": pk, "points": list(points)} for pk, points in result.candidate_points
+                    ]
+                },
             )
         return state
     assert result.outcome == MATCHED  # noqa: S101
@@ -459,7 +472,7 @@ def _result_email_on_commit(submission: Submission) -> None:
     if not to:
         return
     rows = [
-        {"reference": r.reference, "kind": r.get_kind_display(), "status": r.get_status_display(),
+        {"reference": r.reference, "kind": r.get_kind_display(), "status": r.requester_status,
          "text": request_outcome_text(r)}
         for r in _references(submission)
     ]  # fmt: skip

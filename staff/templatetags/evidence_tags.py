@@ -8,6 +8,11 @@ register = template.Library()
 
 
 @register.simple_tag
+def request_match_candidates(privacy_request):
+    return evidence.request_match_candidates(request=privacy_request)
+
+
+@register.simple_tag
 def request_declarations(privacy_request):
     return evidence.request_declarations(request=privacy_request)
 

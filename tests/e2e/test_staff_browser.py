@@ -86,3 +86,65 @@ def test_an_approver_accepts_an_agents_document_from_the_request_page(page: Page
     event = RequestEvent.objects.get(request=privacy_request, name="agents.document.accepted")
     assert event.actor == approver and event.reason == "Notarised power of attorney."
     expect(page.get_by_role("button", name="Accept document")).to_have_count(0)
+
+
+def test_an_ambiguous_match_waits_for_staff_who_see_the_candidates_and_must_choose_a_fitting_reason(
+    page: Page, live_server, settings
+):
+    import re
+
+    from django.core import mail
+
+    from requests_app.models import PrivacyRequest
+
+    settings.AUTO_APPROVE_VERIFIED_KINDS = []
+    for email, number in [
+        ("jordan.kim@example.com", "RN00000004"),
+        ("jkim.family@example.com", "RN00000005"),
+    ]:
+        ConsumerFactory(
+            first_name="Jordan", last_name="Kim", email=email, phone="+14155550104", member_number=number
+        )
+    page.goto(f"{live_server.url}/requests/new/")
+    page.get_by_label("Know what categories of information we hold").check()
+    page.get_by_label("First name").fill("Jordan")
+    page.get_by_label("Last name").fill("Kim")
+    page.get_by_label("E-mail address").fill("jordan.kim@example.com")
+    page.get_by_label("Phone").fill("(415) 555-0104")
+    page.get_by_role("button", name="Send request").click()
+    page.get_by_role("link", name="Confirm your identity").click()
+    message = [m for m in mail.outbox if "confirm your e-mail" in m.subject][-1]
+    page.get_by_label("Code").fill(re.search(r"^\s+(\d{6})\s*$", message.body, re.MULTILINE).group(1))
+    page.get_by_role("button", name="Confirm").click()
+
+    expect(page.get_by_role("heading", name="Our privacy team will check your details")).to_be_visible()
+    expect(page.get_by_text("identity is confirmed")).to_have_count(0)
+    request = PrivacyRequest.objects.get()
+    assert request.status == Status.IN_REVIEW and request.consumer is None
+
+    User.objects.create_user(username="april", password="a long enough password").groups.add(
+        Group.objects.get(name="approver")
+    )
+    page.goto(f"{live_server.url}/staff/")
+    page.get_by_label("Username").fill("april")
+    page.get_by_label("Password").fill("a long enough password")
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/staff/requests/{request.reference}/")
+    expect(page.get_by_role("heading", name="Candidate records")).to_be_visible()
+    expect(page.get_by_role("cell", name="e-mail, phone, name")).to_be_visible()
+    expect(page.get_by_role("cell", name="phone, name", exact=True)).to_be_visible()
+
+    deny = page.locator("details.action", has_text="Deny request")
+    deny.locator("summary").click()
+    reason = deny.get_by_label("Reason")
+    expect(reason).to_have_value("")
+    expect(reason.locator("option", has_text="provide a service you asked for")).to_have_count(0)
+    deny.get_by_label("I have checked this and confirm").check()
+    deny.get_by_role("button", name="Deny request").click()
+    # The browser refuses a denial without a chosen reason: nothing was sent.
+    assert PrivacyRequest.objects.get().status == Status.IN_REVIEW
+
+    reason.select_option(label="We believe the request is fraudulent")
+    deny.get_by_role("button", name="Deny request").click()
+    expect(page.get_by_text("Denied; the requester has been e-mailed")).to_be_visible()
+    assert PrivacyRequest.objects.get().denial_reason == "fraud"

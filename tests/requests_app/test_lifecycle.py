@@ -28,7 +28,9 @@ def test_every_legal_transition_stamps_time_and_writes_one_event(current, target
     request = PrivacyRequestFactory(status=current)
     before = request.status_changed_at
 
-    request_transition(request=request, to=target, reason="test")
+    # A denial or unverifiable closure carries its reason code (issue 15, item 3).
+    reason_code = {"denial_reason": "test"} if target in (Status.DENIED, Status.UNVERIFIABLE) else {}
+    request_transition(request=request, to=target, reason="test", **reason_code)
 
     assert request.status == target
     assert request.status_changed_at >= before

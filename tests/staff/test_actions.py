@@ -255,3 +255,53 @@ def test_a_wrong_password_is_refused_with_a_message(client, analyst):
     response = client.post(reverse("staff:login"), {"username": analyst.username, "password": "nope"})
     assert response.status_code == 200
     assert "Please enter a correct username and password" in response.content.decode()
+
+
+# --- The denial reason: chosen, never pre-selected, and fitting the kind (issue 15, item 1) ----------
+
+
+def _deny_select(body: str) -> str:
+    start = body.index('id="id_deny_template"')
+    return body[start : body.index("</select>", start)]
+
+
+def test_the_deny_form_preselects_no_reason_and_offers_only_reasons_that_fit_an_access_request(
+    approver_client,
+):
+    privacy_request = PrivacyRequestFactory(kind=Kind.ACCESS_SPECIFIC, status=Status.IN_REVIEW)
+    body = approver_client.get(reverse("staff:request_detail", args=[privacy_request.reference])).content
+    select = _deny_select(body.decode())
+    first_option = select.split("<option", 2)[1]
+    assert first_option.startswith(' value="">Choose a reason')
+    assert "selected" not in select
+    assert "We could not verify your identity" in select
+    assert "You have reached the number of requests allowed" in select
+    assert "We need the information to provide a service you asked for" not in select
+    assert "We must keep the information to comply with the law" not in select
+
+
+def test_the_deny_form_of_a_deletion_offers_its_exceptions(approver_client):
+    privacy_request = PrivacyRequestFactory(kind=Kind.DELETE, status=Status.IN_REVIEW)
+    body = approver_client.get(reverse("staff:request_detail", args=[privacy_request.reference])).content
+    select = _deny_select(body.decode())
+    assert "We need the information to provide a service you asked for" in select
+    assert "You have reached the number of requests allowed" not in select  # a know/access limit
+
+
+def test_a_denial_without_a_chosen_reason_is_refused_with_a_clear_message(approver_client):
+    privacy_request = PrivacyRequestFactory(kind=Kind.DELETE, status=Status.IN_REVIEW)
+    response = _post(approver_client, privacy_request, "deny", {"template": "", "text": ""})
+    assert "Choose the reason for the denial." in response.content.decode()
+    privacy_request.refresh_from_db()
+    assert privacy_request.status == Status.IN_REVIEW
+
+
+def test_a_deletion_exception_is_refused_on_an_access_request(approver, approver_client, outbox):
+    privacy_request = PrivacyRequestFactory(kind=Kind.KNOW_CATEGORIES, status=Status.IN_REVIEW)
+    template = DenialReasonTemplate.objects.get(code="complete_transaction")
+    response = _post(approver_client, privacy_request, "deny", {"template": template.pk})
+    assert "does not apply to this kind of request" in response.content.decode()
+    privacy_request.refresh_from_db()
+    assert privacy_request.status == Status.IN_REVIEW and not outbox
+    with pytest.raises(RequestError, match="does not apply to this kind of request"):
+        request_deny(request=privacy_request, actor=approver, template=template)

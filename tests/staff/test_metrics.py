@@ -115,3 +115,91 @@ def test_the_request_log_has_the_record_keeping_columns_and_no_personal_data(yea
     assert denied["received_date"] == "2025-06-02" and denied["response_date"] == "2025-06-22"
     assert denied["channel"] == "web" and denied["response_nature"] == "denied"
     assert "maya" not in content.lower()
+
+
+# --- Generated data: every denial is counted under a reason, and the columns add up (issue 15, item 3) ---
+
+
+@pytest.fixture
+def generated_year(approver):
+    """Factory-made requests of every kind, closed through the services that close them in the portal."""
+    import random
+
+    from requests_app.agents import services as agents
+    from requests_app.lifecycle import request_transition
+    from requests_app.rules import access_limit_deny, request_close_unverifiable
+    from staff.models import DenialReasonTemplate
+    from staff.services import request_deny
+
+    rng = random.Random(15)
+    templates = list(DenialReasonTemplate.objects.filter(active=True))
+    system_codes = [
+        agents.REASON_NOT_CONFIRMED,
+        agents.REASON_CONFIRMATION_EXPIRED,
+        agents.REASON_CONFIRMATION_FAILED,
+        agents.REASON_DOCUMENT_REJECTED,
+        "correction_denied",
+        "stl_once_per_year",
+        "no_matching_account",
+    ]
+    outcomes = ["no_records", "insufficient", "no_contact", "limit", "staff", "system", "done", "withdrawn"]
+    for i in range(120):
+        kind = rng.choice(list(Kind))
+        r = PrivacyRequestFactory(kind=kind, received_at=at(2025, 1 + i % 12, 1 + i % 27))
+        outcome = rng.choice(outcomes)
+        if outcome == "limit" and kind not in (Kind.KNOW_CATEGORIES, Kind.ACCESS_SPECIFIC):
+            outcome = "no_records"
+        if outcome == "no_records":
+            request_close_unverifiable(r, "no_matching_records")
+        elif outcome == "insufficient":
+            request_close_unverifiable(r, "insufficient_match", data={"needed": 3})
+        elif outcome == "no_contact":
+            request_close_unverifiable(r, "no_contact_on_record")
+        elif outcome == "limit":
+            access_limit_deny(request=r, next_allowed=at(2026, 1, 1).date(), points=["email", "name"])
+        elif outcome == "staff":
+            request_deny(
+                request=r, actor=approver, template=rng.choice([t for t in templates if t.fits(kind)])
+            )
+        elif outcome == "system":
+            to = rng.choice([Status.DENIED, Status.UNVERIFIABLE])
+            request_transition(request=r, to=to, outcome="denied", denial_reason=rng.choice(system_codes))
+        elif outcome == "done":
+            request_transition(request=r, to=Status.IN_REVIEW)
+            request_transition(request=r, to=Status.APPROVED)
+            request_transition(request=r, to=Status.FULFILLING)
+            request_transition(request=r, to=Status.COMPLETED, outcome="complied")
+        else:
+            request_transition(request=r, to=Status.WITHDRAWN)
+
+
+def test_on_generated_data_every_denial_is_counted_under_a_reason_and_the_columns_add_up(
+    generated_year, viewer_client
+):
+    rows = metrics_for_year(2025)
+    total = metrics_total(rows)
+    assert total.received == 120 and total.denied > 40
+    for m in [*rows, total]:
+        assert sum(m.denied_by_reason.values()) == m.denied, m.kind
+        assert m.denied_by_reason.get("unspecified", 0) == 0, m.kind
+    response = viewer_client.get(reverse("staff:metrics_csv"), {"year": 2025})
+    csv_rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(csv_rows) == len(Kind) + 1
+    for row in csv_rows:
+        by_reason = [int(v) for k, v in row.items() if k.startswith("denied_")]
+        assert sum(by_reason) == int(row["denied"]), row["kind"]
+        assert row["denied_unspecified"] == "0"
+    assert int(csv_rows[-1]["denied_no_records"]) > 0  # "no records" is a reason of its own
+    page = viewer_client.get(reverse("staff:metrics"), {"year": 2025}).content.decode()
+    assert '<th scope="col">No matching records</th>' in page  # the by-reason columns of the §7102 table
+
+
+def test_a_denial_or_unverifiable_closure_without_a_reason_code_is_refused():
+    from requests_app.lifecycle import request_transition
+
+    r = PrivacyRequestFactory(kind=Kind.DELETE)
+    for to in (Status.DENIED, Status.UNVERIFIABLE):
+        with pytest.raises(ValueError, match="reason code"):
+            request_transition(request=r, to=to, outcome="denied")
+    r.refresh_from_db()
+    assert r.status == Status.AWAITING_VERIFICATION

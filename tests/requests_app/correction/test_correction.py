@@ -422,3 +422,69 @@ def test_a_denied_correction_cannot_become_approved():
     case.refresh_from_db()
     assert (case.state, case.notes) == (CorrectionCase.State.DENIED, "")
     assert not RequestEvent.objects.filter(request=case.request).exists()
+
+
+# --- Withheld values: never shown, never typed back; the requester says "this is wrong" (issue 15, item 2)
+
+
+def test_withheld_and_image_values_get_a_this_is_wrong_box_instead_of_a_text_box(client, correct_request):
+    _open_status(client, correct_request)
+    page = client.get(
+        reverse("requests_app:correction_details", args=[correct_request.reference])
+    ).content.decode()
+    for system, type_code in [
+        ("member_accounts", "account_password"),
+        ("member_accounts", "passport_number"),
+        ("payments", "payment_card"),
+        ("building_access", "entry_image"),
+    ]:
+        point = _point(correct_request.consumer, system, type_code)
+        assert f'name="dp_{point.pk}"' not in page, type_code
+        assert f'<input type="checkbox" name="wrong_{point.pk}"' in page, type_code
+        assert point.value not in page
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    assert f'<input type="text" name="dp_{name.pk}"' in page
+
+
+def test_a_typed_value_for_a_withheld_type_is_never_taken(client, correct_request):
+    passport = _point(correct_request.consumer, "member_accounts", "passport_number")
+    with pytest.raises(RequestError, match="not take"):
+        correction.correction_submit(request=correct_request, items=[ItemInput(passport.pk, "X99999999")])
+    _open_status(client, correct_request)
+    response = client.post(
+        reverse("requests_app:correction_details", args=[correct_request.reference]),
+        {f"dp_{passport.pk}": "X99999999"},
+    )
+    assert "at least one item" in response.content.decode()
+    assert not CorrectionCase.objects.get(request=correct_request).items.exists()
+
+
+def test_a_wrong_password_is_flagged_and_approving_tells_the_requester_a_reset_link_is_sent(
+    client, correct_request, approver, outbox, django_capture_on_commit_callbacks
+):
+    password = _point(correct_request.consumer, "member_accounts", "account_password")
+    held = password.value
+    _open_status(client, correct_request)
+    response = client.post(
+        reverse("requests_app:correction_details", args=[correct_request.reference]),
+        {f"wrong_{password.pk}": "on"},
+    )
+    assert "reviewing what you sent" in response.content.decode()
+    [item] = CorrectionCase.objects.get(request=correct_request).items.all()
+    assert (item.point_type.code, item.corrected_value) == ("account_password", "")
+
+    staff = client.__class__()
+    staff.login(username="approver", password="x" * 12)
+    page = staff.get(reverse("staff:request_detail", args=[correct_request.reference])).content.decode()
+    assert "Flagged as wrong" in page and held not in page
+
+    with django_capture_on_commit_callbacks(execute=True):
+        correction.correction_decide(
+            request=correct_request, actor=approver, approve=True, notes="Password reset link sent."
+        )
+    password.refresh_from_db()
+    assert password.value == held  # nothing typed back into the records
+    correct_request.refresh_from_db()
+    assert correct_request.status == Status.COMPLETED
+    completed = next(m for m in outbox if "is complete" in m.subject)
+    assert "reset link" in completed.body and held not in completed.body

@@ -451,3 +451,91 @@ def test_each_step_of_a_verification_is_recorded_with_its_from_and_to(driver, ou
     request = submission.requests.get()
     moves = [e.data for e in request.events.filter(name__startswith="requests.verification.step.")]
     assert moves == [{"from": "typed_code", "to": "contact_code"}, {"from": "contact_code", "to": "done"}]
+
+
+# --- What the requester and staff read after an ambiguous match or no match (issue 15, item 4) --------
+
+
+def _two_jordans():
+    first = maya_consumer(
+        email="jordan.kim@example.com",
+        first_name="Jordan",
+        last_name="Kim",
+        phone="+14155550104",
+        member_number="RN00000004",
+    )
+    second = maya_consumer(
+        email="jkim.family@example.com",
+        first_name="Jordan",
+        last_name="Kim",
+        phone="+14155550104",
+        member_number="RN00000005",
+    )
+    return first, second
+
+
+def _status_page(client, request) -> str:
+    from django.urls import reverse
+
+    from requests_app.web import STATUS_ACCESS_KEY
+
+    session = client.session
+    session[STATUS_ACCESS_KEY] = {"id": request.pk, "until": timezone.now().timestamp() + 600}
+    session.save()
+    return client.get(reverse("requests_app:status_view")).content.decode()
+
+
+def test_an_ambiguous_match_never_tells_the_requester_their_identity_is_confirmed(driver, client):
+    _two_jordans()
+    submission = driver.run(
+        [Kind.KNOW_CATEGORIES],
+        first_name="Jordan",
+        last_name="Kim",
+        email="jordan.kim@example.com",
+        phone="+14155550104",
+    )
+    request = submission.requests.get()
+    assert request.status == Status.IN_REVIEW
+    page = _status_page(client, request)
+    assert "identity is confirmed" not in page
+    assert "match more than one of our records" in page
+    assert "identity is confirmed" not in flow.request_outcome_text(request)
+
+
+def test_no_matching_records_does_not_read_as_a_failed_identity_check(driver, client, outbox):
+    submission = driver.submit(
+        [Kind.KNOW_CATEGORIES], first_name="Zed", last_name="Quinn", email="zed@example.net"
+    )
+    driver.prove_typed(submission)
+    request = submission.requests.get()
+    assert (request.status, request.denial_reason) == (Status.UNVERIFIABLE, "no_matching_records")
+    page = _status_page(client, request)
+    assert "could not be verified" not in page and "could not verify your identity" not in page
+    assert "no records" in page.lower()
+    assert "confirmed your e-mail address" in page
+
+
+def test_the_staff_page_of_an_ambiguous_match_shows_each_candidate_and_what_matched(driver, client):
+    from django.urls import reverse
+
+    from tests.factories import staff_member
+
+    first, second = _two_jordans()
+    submission = driver.run(
+        [Kind.KNOW_CATEGORIES],
+        first_name="Jordan",
+        last_name="Kim",
+        email="jordan.kim@example.com",
+        phone="+14155550104",
+    )
+    request = submission.requests.get()
+    client.force_login(staff_member("ana", "analyst"))
+    page = client.get(reverse("staff:request_detail", args=[request.reference])).content.decode()
+    start = page.index("Candidate records")
+    panel = page[start : page.index("</table>", start)]
+    assert f"consumer #{first.pk}" in panel and f"consumer #{second.pk}" in panel
+    first_row = panel[panel.index(f"consumer #{first.pk}") :].split("</tr>", 1)[0]
+    second_row = panel[panel.index(f"consumer #{second.pk}") :].split("</tr>", 1)[0]
+    assert "e-mail, phone, name" in first_row
+    assert "e-mail" not in second_row and "phone, name" in second_row
+    assert "2 records cleared the bar" in page
