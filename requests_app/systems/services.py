@@ -215,6 +215,13 @@ def system_runs_outcomes(*, request: PrivacyRequest) -> list[dict]:
             outcomes.append({**base, "action": "skipped", "explanation": run.skip_reason, "skipped": True})
             continue
         outcome = {**base, **run.outcome}
+        if (
+            outcome["retained"]
+            and not outcome["explanation"]
+            and outcome["reason"] in RetentionHold.Reason.values
+        ):
+            # A field the dataset file retains gives a reason code; the consumer reads its label.
+            outcome["explanation"] = str(RetentionHold.Reason(outcome["reason"]).label)
         outcome["nothing"] = not (outcome["deleted"] or outcome["deidentified"] or outcome["retained"])
         outcomes.append(outcome)
     return outcomes
