@@ -241,6 +241,8 @@ def system_run_execute(*, run_id: int, retries: int = 0) -> bool:
         run = _locked(run_id)
         if run.state not in (R.PENDING, R.RUNNING, R.FAILING) or run.configuration_error:
             return False
+        if run.request.status != Status.FULFILLING:  # denied or withdrawn meanwhile
+            return False
         now = timezone.now()
         _change(
             run,
@@ -419,13 +421,14 @@ def system_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     requests whose runs have all answered but whose next step did not start."""
     now = now or timezone.now()
     stuck = now - timedelta(minutes=settings.STUCK_REQUEST_MINUTES)
+    open_runs = Run.objects.filter(request__status=Status.FULFILLING)
     lost = list(
-        Run.objects.filter(state__in=(R.PENDING, R.RUNNING), updated_at__lt=stuck).values_list(
-            "pk", flat=True
-        )[:500]
+        open_runs.filter(state__in=(R.PENDING, R.RUNNING), updated_at__lt=stuck).values_list("pk", flat=True)[
+            :500
+        ]
     )
     lost += list(
-        Run.objects.filter(state=R.FAILING, configuration_error=False, next_attempt_at__lt=stuck).values_list(
+        open_runs.filter(state=R.FAILING, configuration_error=False, next_attempt_at__lt=stuck).values_list(
             "pk", flat=True
         )[:500]
     )
@@ -434,7 +437,7 @@ def system_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
     alerted = 0
     late = now - timedelta(minutes=settings.SYSTEM_FAILING_ALERT_MINUTES)
     for pk in list(
-        Run.objects.filter(state=R.FAILING, failing_since__lt=late, alerted_at__isnull=True).values_list(
+        open_runs.filter(state=R.FAILING, failing_since__lt=late, alerted_at__isnull=True).values_list(
             "pk", flat=True
         )[:200]
     ):
@@ -525,7 +528,10 @@ def owner_tasks_remind(*, now: datetime | None = None) -> int:
     now = now or timezone.now()
     due = list(
         OwnerTask.objects.filter(
-            answered_at__isnull=True, next_reminder_at__lte=now, run__state=R.WAITING_OWNER
+            answered_at__isnull=True,
+            next_reminder_at__lte=now,
+            run__state=R.WAITING_OWNER,
+            run__request__status=Status.FULFILLING,
         ).values_list("pk", flat=True)[:200]
     )
     sent = 0
@@ -564,9 +570,19 @@ def owner_task_for_token(token: str) -> OwnerTask | None:
     )
     if task is None or task.answered_at or task.expires_at <= timezone.now():
         return None
-    if task.run.state != R.WAITING_OWNER:
+    if task.run.state != R.WAITING_OWNER or task.run.request.status != Status.FULFILLING:
         return None
     return task
+
+
+def system_runs_closed_hook(*, request: PrivacyRequest) -> None:
+    """Lifecycle hook when a request closes (registered in RequestsAppConfig.ready): whatever its runs
+    still hold to find the person goes, and an owner's open link stops working. A completed request's
+    runs have all answered already; this is for one denied or withdrawn while a system was still out."""
+    Run.objects.filter(request=request).exclude(identity_sealed="").update(identity_sealed="")
+    OwnerTask.objects.filter(run__request=request, answered_at__isnull=True).update(
+        expires_at=timezone.now(), next_reminder_at=None
+    )
 
 
 def owner_task_identifiers(task: OwnerTask) -> list[tuple[str, str]]:

@@ -263,3 +263,18 @@ def test_the_request_page_lists_each_systems_run_and_offers_approvers_the_skip(
     assert response.status_code == 302
     html = client.get(reverse("staff:request_detail", args=[request.reference])).content.decode()
     assert "skipped by april_approver: The owner left; the files are being audited." in html
+
+
+def test_a_request_closed_while_the_owner_was_asked_takes_the_link_and_the_identity_away(
+    waiting, outbox, client, settings
+):
+    from requests_app.lifecycle import request_transition
+
+    url = link_in(owner_mails(outbox)[0])
+    request_transition(request=waiting.request, to="withdrawn", reason="The requester withdrew it.")
+    waiting.refresh_from_db()
+    assert waiting.identity_sealed == ""
+    assert client.get(url).status_code == 410
+    with time_machine.travel(timezone.now() + timedelta(hours=settings.MANUAL_TASK_REMINDER_HOURS + 1)):
+        assert systems.owner_tasks_remind() == 0
+        assert systems.system_runs_sweep()["enqueued"] == 0
