@@ -442,7 +442,11 @@ def system_runs_sweep(*, now: datetime | None = None) -> dict[str, int]:
         )[:200]
     ):
         with transaction.atomic():
-            run = Run.objects.select_for_update().select_related("request__assignee", "system").get(pk=pk)
+            run = (
+                Run.objects.select_for_update(of=("self",))
+                .select_related("request__assignee", "system")
+                .get(pk=pk)
+            )
             if run.state == R.FAILING and run.alerted_at is None:
                 _alert_send(run)
                 alerted += 1
