@@ -699,7 +699,7 @@ def _owner_answer(task: OwnerTask, *, answer: str, counts: dict, kept_reason: st
         run = _locked(task.run_id)
         task = OwnerTask.objects.select_for_update().get(pk=task.pk)
         if task.answered_at or run.state != R.WAITING_OWNER:
-            transaction.on_commit(lambda: vault_delete(counts.get("points_name", "")))
+            vault_delete(counts.get("points_name", ""))  # now: raising rolls back any on_commit
             raise RequestError(_("This task was already answered."), code="answered")
         task.answered_at, task.answer, task.kept_reason = timezone.now(), answer, kept_reason
         task.next_reminder_at = None
