@@ -41,6 +41,7 @@ from requests_app.processors.services import processor_notices_create, recipient
 from requests_app.states import state_change
 from requests_app.systems.services import (
     consumer_identity,
+    external_erased_system_ids,
     system_runs_answered,
     system_runs_gather,
     system_runs_outcomes,
@@ -211,9 +212,11 @@ def deletion_execute(*, request_id: int) -> bool:
         consumer = request.consumer
         plan = erasure_plan_build(consumer=consumer)
         # Recipients first: their notices carry keyed hashes of identifiers the erasure removes.
+        # (external systems) Their recipients too, now: the external erasures run after the identifiers go.
+        erased_systems = [*plan.erased_systems, *external_erased_system_ids(consumer=consumer)]
         processor_notices_create(
             request=request,
-            recipients=recipients_for_systems(systems=System.objects.filter(pk__in=plan.erased_systems)),
+            recipients=recipients_for_systems(systems=System.objects.filter(pk__in=erased_systems)),
             action="delete",
         )
         if consumer is not None:

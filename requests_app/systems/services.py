@@ -171,6 +171,15 @@ def system_runs_gather(*, request: PrivacyRequest, step: str, identity: dict[str
         return not Run.objects.filter(request=request, step=step).exclude(state__in=ANSWERED).exists()
 
 
+def external_erased_system_ids(*, consumer: Consumer | None) -> list[int]:
+    """The external systems a deletion erases from (the plan does not retain them): their recipients are
+    instructed with the built-in systems' (CCPA §1798.105(c)), before the identifiers are erased."""
+    if consumer is None:
+        return []
+    codes = [system.code for system in external_systems()]
+    return erasure_plan_for_systems(consumer=consumer, system_codes=codes).erased_systems if codes else []
+
+
 def system_runs_answered(*, request_id: int, step: str) -> bool:
     return not Run.objects.filter(request_id=request_id, step=step).exclude(state__in=ANSWERED).exists()
 

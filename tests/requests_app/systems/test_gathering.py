@@ -201,3 +201,20 @@ def test_without_external_systems_a_deletion_completes_at_once_as_before(
     assert delete_request.status == Status.COMPLETED
     assert not SystemRun.objects.exists()
     assert len([m for m in outbox if "is complete" in m.subject]) == 1
+
+
+def test_the_recipients_of_an_external_system_are_instructed_before_the_identifiers_go(
+    delete_request, billing, django_capture_on_commit_callbacks, monkeypatch
+):
+    from records.models import Recipient
+    from requests_app.models import ProcessorNotice
+
+    recipient = Recipient.objects.get(code="payments")
+    recipient.notify_by, recipient.notify_email = "email", "privacy@payments.example"
+    recipient.save()
+    billing.recipients.add(recipient)
+    monkeypatch.setattr("requests_app.processors.services.processor_notice_send_task.delay", lambda *a: None)
+    with django_capture_on_commit_callbacks(execute=True):
+        deletion.deletion_execute(request_id=delete_request.pk)
+    notice = ProcessorNotice.objects.get(request=delete_request, recipient=recipient)
+    assert set(notice.subject) == {"email", "phone", "member_number"}  # hashed while they were on record
