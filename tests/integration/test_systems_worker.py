@@ -59,10 +59,10 @@ def sql_system(tmp_path, code: str, env: str, position: int):
 
 @pytest.fixture
 def worker(request, pg_url, maria_url, tmp_path, monkeypatch):
-    """The worker starts with the systems' URLs and quick retries in its environment (2 s, then 4 s)."""
+    """The worker starts with the systems' URLs and quick retries in its environment (3 s, then 6 s)."""
     monkeypatch.setenv("PG_BILLING_URL", pg_url)
     monkeypatch.setenv("MARIA_BILLING_URL", maria_url)
-    monkeypatch.setenv("SYSTEM_RUN_RETRY_BASE_SECONDS", "2")
+    monkeypatch.setenv("SYSTEM_RUN_RETRY_BASE_SECONDS", "3")
     return request.getfixturevalue("celery_worker_process")
 
 
@@ -112,7 +112,7 @@ def test_an_access_request_and_a_deletion_span_every_kind_of_system_with_one_fai
 
     failing = worker.wait_for(pg_failed_twice, timeout=60, what="the PostgreSQL system to fail twice")
     assert "pg_billing: locate failed" in failing.last_error and failing.next_attempt_at
-    external_schema.build(pg_url).dispose()  # the system recovers before the third attempt (4 s later)
+    external_schema.build(pg_url).dispose()  # the system recovers before the third attempt (6 s later)
 
     csv = b"full_name,entry_image,collected_at\nMaya Chen,entry photo at the Market St door,2024-03-01\n"
     owner_answer(worker, 1, {"action": "upload"}, files={"file": SimpleUploadedFile("maya.csv", csv)})
