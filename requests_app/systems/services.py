@@ -294,6 +294,15 @@ def system_run_execute(*, run_id: int, retries: int = 0) -> bool:
     except ConnectorError as exc:
         _fail(run, error=str(exc), retries=retries)
         raise
+    except Exception as exc:
+        # A fault of ours or of a connector (a bug, an answer of an unexpected shape): recorded and retried
+        # like an outage, so it shows as failing and alerts staff. Only the type is kept: an exception's
+        # message may quote a value.
+        error = f"{system.code}: unexpected {type(exc).__name__}"
+        # No traceback either: it would print the message.
+        logger.error("system run %s (%s, %s): %s", run.pk, system.code, run.step, error)
+        _fail(run, error=error, retries=retries)
+        raise ConnectorError(error) from None
 
 
 def _outcome_json(outcome) -> dict:

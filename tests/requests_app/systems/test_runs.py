@@ -313,3 +313,20 @@ def test_no_identifier_reaches_a_log_an_event_or_a_task_argument(
     assert outbox  # the owner's e-mail went
     for value in secrets_seen:
         assert value not in logs and value not in events and value not in runs and value not in mails
+
+
+def test_an_unexpected_error_is_recorded_without_its_message_and_retried(
+    access_request, billing, monkeypatch
+):
+    from records.connectors.sql import SqlConnector
+
+    def broken(self, identity):
+        raise KeyError(MAYA["email"])
+
+    monkeypatch.setattr(SqlConnector, "locate", broken)
+    gather(access_request)
+    run = run_of(access_request, billing)
+    with pytest.raises(ConnectorError, match="billing: unexpected KeyError"):
+        systems.system_run_execute(run_id=run.pk)
+    run.refresh_from_db()
+    assert run.state == R.FAILING and run.last_error == "billing: unexpected KeyError" and run.next_attempt_at
