@@ -278,3 +278,20 @@ def test_a_request_closed_while_the_owner_was_asked_takes_the_link_and_the_ident
     with time_machine.travel(timezone.now() + timedelta(hours=settings.MANUAL_TASK_REMINDER_HOURS + 1)):
         assert systems.owner_tasks_remind() == 0
         assert systems.system_runs_sweep()["enqueued"] == 0
+
+
+def test_a_viewer_sees_the_systems_but_neither_skips_nor_retries(waiting):
+    from tests.factories import staff_member
+
+    client = Client()
+    client.force_login(staff_member("vera_viewer", "viewer"))
+    html = client.get(reverse("staff:request_detail", args=[waiting.request.reference])).content.decode()
+    assert "External systems" in html and "waiting for the owner" in html
+    assert "Skip Paper files" not in html and "system-skip" not in html
+    response = client.post(
+        reverse("staff:request_action", args=[waiting.request.reference, "system-skip"]),
+        {"run": waiting.pk, "reason": "x", "confirm": "on"},
+    )
+    assert response.status_code == 403
+    waiting.refresh_from_db()
+    assert waiting.state == R.WAITING_OWNER

@@ -316,8 +316,9 @@ def test_no_identifier_reaches_a_log_an_event_or_a_task_argument(
 
 
 def test_an_unexpected_error_is_recorded_without_its_message_and_retried(
-    access_request, billing, monkeypatch
+    access_request, billing, monkeypatch, caplog
 ):
+    caplog.set_level(logging.DEBUG)
     from records.connectors.sql import SqlConnector
 
     def broken(self, identity):
@@ -330,3 +331,4 @@ def test_an_unexpected_error_is_recorded_without_its_message_and_retried(
         systems.system_run_execute(run_id=run.pk)
     run.refresh_from_db()
     assert run.state == R.FAILING and run.last_error == "billing: unexpected KeyError" and run.next_attempt_at
+    assert MAYA["email"] not in caplog.text and "unexpected KeyError" in caplog.text
