@@ -345,6 +345,16 @@ PROCESSOR_REMINDER_HOURS = _parsed("PROCESSOR_REMINDER_HOURS", env.int, 72)
 DELETION_CANCEL_WINDOW_MINUTES = _parsed("DELETION_CANCEL_WINDOW_MINUTES", env.int, 24 * 60)
 DELETION_CONFIRM_DAYS = _parsed("DELETION_CONFIRM_DAYS", env.int, 14)
 SECURITY_LOG_RETENTION_DAYS = _parsed("SECURITY_LOG_RETENTION_DAYS", env.int, 90)
+# External systems (requests_app/systems): one task per system and request, retried with backoff
+# (base, doubled each time, capped at an hour); a run failing longer than the alert time e-mails staff.
+SYSTEM_RUN_MAX_RETRIES = _parsed("SYSTEM_RUN_MAX_RETRIES", env.int, 8)
+SYSTEM_RUN_RETRY_BASE_SECONDS = _parsed("SYSTEM_RUN_RETRY_BASE_SECONDS", env.int, 30)
+SYSTEM_FAILING_ALERT_MINUTES = _parsed("SYSTEM_FAILING_ALERT_MINUTES", env.int, 60)
+# Manual systems: the owner's link lives this long; a reminder (with a new link) follows every N hours.
+MANUAL_TASK_DAYS = _parsed("MANUAL_TASK_DAYS", env.int, 7)
+MANUAL_TASK_REMINDER_HOURS = _parsed("MANUAL_TASK_REMINDER_HOURS", env.int, 48)
+MANUAL_UPLOAD_MAX_BYTES = _parsed("MANUAL_UPLOAD_MAX_BYTES", env.int, 2 * 1024 * 1024)
+MANUAL_UPLOAD_MAX_ROWS = _parsed("MANUAL_UPLOAD_MAX_ROWS", env.int, 20_000)
 # Suppression list key: internal only, never shared (unlike PROCESSOR_SUBJECT_HASH_KEY); changing it
 # makes earlier suppression records unmatchable.
 SUPPRESSION_HASH_KEY = (
@@ -371,6 +381,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "requests.processors.reminders",
         "schedule": timedelta(minutes=30),
     },
+    "system-runs-sweep": {"task": "requests.systems.sweep", "schedule": timedelta(minutes=5)},
+    "system-owner-reminders": {"task": "requests.systems.owner_reminders", "schedule": timedelta(hours=1)},
     "purge-expired-reports": {"task": "requests.reports.purge_expired", "schedule": timedelta(hours=1)},
     "staff-deadline-reminders": {"task": "staff.reminders.send", "schedule": crontab(hour=7, minute=0)},
     "staff-purge-expired-records": {

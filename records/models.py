@@ -142,6 +142,11 @@ class System(models.Model):
         blank=True,
         help_text=_("Dataset or config file (YAML), absolute or relative to the project directory."),
     )
+    # Manual systems: who answers for the system (owner tasks are e-mailed here, with no personal data).
+    owner_email = models.EmailField(
+        blank=True,
+        help_text=_("Manual systems: the address of the person who searches, exports and erases in it."),
+    )
 
     class Meta:
         ordering = ["position"]

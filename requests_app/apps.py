@@ -11,9 +11,11 @@ class RequestsAppConfig(AppConfig):
         transition honours."""
         from requests_app import fulfilment, lifecycle, tasks
         from requests_app.agents.services import agent_release_refusal, agent_request_closed_hook
+        from requests_app.systems.services import system_runs_closed_hook
         from requests_app.verify.services import request_closed_hook
 
         fulfilment.fulfilment_tasks_register(tasks.FULFILMENT)
         lifecycle.lifecycle_hooks_register(
-            on_close=[request_closed_hook, agent_request_closed_hook], release_checks=[agent_release_refusal]
+            on_close=[request_closed_hook, agent_request_closed_hook, system_runs_closed_hook],
+            release_checks=[agent_release_refusal],
         )

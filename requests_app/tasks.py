@@ -11,6 +11,7 @@ from requests_app.models import Kind
 from requests_app.optout import tasks as optout
 from requests_app.processors import tasks as processors
 from requests_app.reports import tasks as reports
+from requests_app.systems import tasks as systems
 from requests_app.verify import tasks as verify
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "optout",
     "processors",
     "reports",
+    "systems",
     "verify",
 ]
 

@@ -9,6 +9,7 @@ from requests_app.optout import views as optout
 from requests_app.processors import views as processors
 from requests_app.reports import views as reports
 from requests_app.status import views as status
+from requests_app.systems import views as systems
 from requests_app.verify import views as verify
 
 app_name = "requests_app"
@@ -31,6 +32,7 @@ urlpatterns = [
     path("do-not-sell/done/", optout.do_not_sell_done, name="do_not_sell_done"),
     path("do-not-sell/opt-in/", optout.sale_opt_in, name="sale_opt_in"),
     path("processors/confirm/", processors.processor_confirm, name="processor_confirm"),
+    path("systems/owner/<str:token>/", systems.system_owner_task, name="system_owner_task"),
     path("requests/delete/confirm/", deletion.deletion_confirm, name="deletion_confirm"),
     path("requests/delete/scheduled/", deletion.deletion_scheduled, name="deletion_scheduled"),
     path("requests/delete/cancel/", deletion.deletion_cancel, name="deletion_cancel"),

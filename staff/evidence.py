@@ -25,8 +25,11 @@ from requests_app.models import (
     PrivacyRequest,
     ProcessorNotice,
     RequestEvent,
+    SystemRun,
 )
 from requests_app.processors import services as processors
+from requests_app.systems import selectors as system_selectors
+from requests_app.systems import services as systems
 
 from .permissions import Action, require_action
 
@@ -124,6 +127,11 @@ def request_correction(*, request: PrivacyRequest) -> CorrectionEvidence | None:
     return CorrectionEvidence(case=case, items=items, documents=list(case.documents.order_by("pk")))
 
 
+def request_system_runs(*, request: PrivacyRequest) -> list[SystemRun]:
+    """Each external system's run for the request (export for a report, erase for a deletion)."""
+    return system_selectors.request_system_runs(request=request)
+
+
 # --- actions ---------------------------------------------------------------------------------------------
 
 
@@ -214,3 +222,26 @@ def correction_document_download(
     if request.kind != Kind.CORRECT:
         return None
     return correction.correction_document_fetch(request=request, document_id=document_id, actor=actor)
+
+
+def _run(request: PrivacyRequest, run_id: int) -> SystemRun:
+    run = SystemRun.objects.filter(pk=run_id, request=request).select_related("system").first()
+    if run is None:
+        raise RequestError(_("That system run does not belong to this request."), code="no_run")
+    return run
+
+
+def system_run_skip_record(*, request: PrivacyRequest, actor, run_id: int, reason: str) -> SystemRun:
+    """An approver closes a system that has not answered, saying why (audited; for a deletion the reason
+    is shown to the requester in the response)."""
+    require_action(actor, Action.SKIP_SYSTEM)
+    run = _run(request, run_id)
+    systems.system_run_skip(run_id=run.pk, actor=actor, reason=reason)
+    return run
+
+
+def system_run_retry_record(*, request: PrivacyRequest, actor, run_id: int) -> SystemRun:
+    require_action(actor, Action.RETRY_SYSTEM)
+    run = _run(request, run_id)
+    systems.system_run_retry(run_id=run.pk, actor=actor)
+    return run

@@ -234,6 +234,18 @@ class ProcessorConfirmForm(ProcessorNoticeForm):
     )
 
 
+class SystemRunForm(ConfirmedForm):
+    run = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+
+
+class SystemSkipForm(SystemRunForm):
+    reason = forms.CharField(
+        label=_("Why is this system skipped? (recorded; for a deletion, the requester reads it)"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
 class CorrectionDecideForm(ConfirmedForm):
     decision = forms.ChoiceField(
         label=_("Decision"),

@@ -12,4 +12,5 @@ EVIDENCE_PANELS: list[str] = [
     "staff/request/_evidence_agent.html",
     "staff/request/_evidence_correction.html",
     "staff/request/_evidence_processors.html",
+    "staff/request/_evidence_systems.html",
 ]

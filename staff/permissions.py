@@ -42,6 +42,11 @@ class Action(StrEnum):
     RESEND_PROCESSOR_NOTICE = "resend_processor_notice"
     REVIEW_AGENT_DOCUMENT = "review_agent_document"
     DECIDE_CORRECTION = "decide_correction"
+    # An external system that has not answered holds the request open; closing it without the system's
+    # answer, with the reason recorded, is an approver's decision (issue 11). Trying a failing system
+    # again repeats what was decided: analysts too.
+    SKIP_SYSTEM = "skip_system"
+    RETRY_SYSTEM = "retry_system"
 
 
 A = Action
@@ -55,6 +60,7 @@ _ANALYST = _VIEWER | {
     A.EXTEND,
     A.RECORD_PROCESSOR_CONFIRMATION,
     A.RESEND_PROCESSOR_NOTICE,
+    A.RETRY_SYSTEM,
 }
 _APPROVER = _ANALYST | {
     A.APPROVE,
@@ -64,6 +70,7 @@ _APPROVER = _ANALYST | {
     A.DECIDE_APPEAL,
     A.REVIEW_AGENT_DOCUMENT,
     A.DECIDE_CORRECTION,
+    A.SKIP_SYSTEM,
 }
 _ADMIN = _APPROVER | {A.EXPORT_LOG}
 

@@ -46,6 +46,8 @@ from .forms import (
     ProcessorConfirmForm,
     ProcessorNoticeForm,
     QueueFilterForm,
+    SystemRunForm,
+    SystemSkipForm,
 )
 from .panels import EVIDENCE_PANELS
 from .permissions import Action, require_action, staff_request_get, user_actions, user_can
@@ -219,6 +221,7 @@ def request_detail(request, reference: str):
                 "confirm": ConfirmedForm(),
                 "processor_confirm": ProcessorConfirmForm(),
                 "correction": CorrectionDecideForm(),
+                "system_skip": SystemSkipForm(),
             },
         },
     )
@@ -322,6 +325,18 @@ def _correction_decide(r, form, user):
     return _("Correction denied; the requester has been told the basis.")
 
 
+def _system_skip(r, form, user):
+    run = evidence.system_run_skip_record(
+        request=r, actor=user, run_id=form.cleaned_data["run"], reason=form.cleaned_data["reason"]
+    )
+    return _("%(system)s is skipped; the reason is recorded.") % {"system": run.system.name}
+
+
+def _system_retry(r, form, user):
+    run = evidence.system_run_retry_record(request=r, actor=user, run_id=form.cleaned_data["run"])
+    return _("%(system)s is being tried again.") % {"system": run.system.name}
+
+
 ACTIONS = {
     "approve": (Action.APPROVE, ApproveForm, _approve),
     "deny": (Action.DENY, DenyForm, _deny),
@@ -338,6 +353,8 @@ ACTIONS = {
     "processor-confirm": (Action.RECORD_PROCESSOR_CONFIRMATION, ProcessorConfirmForm, _processor_confirm),
     "processor-resend": (Action.RESEND_PROCESSOR_NOTICE, ProcessorNoticeForm, _processor_resend),
     "correction-decide": (Action.DECIDE_CORRECTION, CorrectionDecideForm, _correction_decide),
+    "system-skip": (Action.SKIP_SYSTEM, SystemSkipForm, _system_skip),
+    "system-retry": (Action.RETRY_SYSTEM, SystemRunForm, _system_retry),
 }
 
 

@@ -1,8 +1,8 @@
 """The manual connector: a system with no API (the building-access vendor, paper files).
 
-Its owner answers for it. Owner tasks (the e-mailed expiring link, the upload validated against the
-dataset, reminders) are built with fulfilment; until then this connector only says that the system
-needs its owner: it locates nothing by itself and cannot erase or correct.
+Its owner answers for it. Owner tasks (the e-mailed expiring link to System.owner_email, the upload
+validated against the data map, reminders) belong to fulfilment (requests_app/systems/): this connector
+only says that the system needs its owner: it locates nothing by itself and cannot erase or correct.
 """
 
 from collections.abc import Iterator, Sequence

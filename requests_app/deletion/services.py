@@ -28,9 +28,24 @@ from requests_app.deletion.tasks import deletion_execute_task, deletion_response
 from requests_app.emails import email_send
 from requests_app.fulfilment import fulfilling_request_lock
 from requests_app.lifecycle import event_record, request_transition
-from requests_app.models import DeletionCase, Kind, PrivacyRequest, Status, Submission, submission_blanks
+from requests_app.models import (
+    DeletionCase,
+    Kind,
+    PrivacyRequest,
+    Status,
+    Submission,
+    SystemRun,
+    submission_blanks,
+)
 from requests_app.processors.services import processor_notices_create, recipients_for_systems
 from requests_app.states import state_change
+from requests_app.systems.services import (
+    consumer_identity,
+    external_erased_system_ids,
+    system_runs_answered,
+    system_runs_gather,
+    system_runs_outcomes,
+)
 from verification.otp import code_check, code_issue
 
 logger = logging.getLogger(__name__)
@@ -197,30 +212,63 @@ def deletion_execute(*, request_id: int) -> bool:
         consumer = request.consumer
         plan = erasure_plan_build(consumer=consumer)
         # Recipients first: their notices carry keyed hashes of identifiers the erasure removes.
+        # (external systems) Their recipients too, now: the external erasures run after the identifiers go.
+        erased_systems = [*plan.erased_systems, *external_erased_system_ids(consumer=consumer)]
         processor_notices_create(
             request=request,
-            recipients=recipients_for_systems(systems=System.objects.filter(pk__in=plan.erased_systems)),
+            recipients=recipients_for_systems(systems=System.objects.filter(pk__in=erased_systems)),
             action="delete",
         )
         if consumer is not None:
             suppression_record(
                 email=consumer.email, phone=consumer.phone, member_number=consumer.member_number
             )
+        identity = consumer_identity(consumer)  # (external systems) taken before the erasure blanks it
         result = _erase_everywhere(consumer, plan)
         _state_change(case, D.ERASED, erased_at=now, plan=plan.as_json(), outcome=_outcome_json(result))
-        totals = result.totals
-        request_transition(
-            request=request,
-            to=Status.COMPLETED,
-            outcome="partially" if totals["retained"] else "complied",
-            data={
-                **totals,
-                "retained_reasons": sorted({s.reason for s in result.systems if s.retained}),
-                "identifiers_erased": result.identifiers_erased,
-            },
-        )
-        transaction.on_commit(lambda: deletion_response_task.delay(request_id))
+        # --- External systems (requests_app.systems, issue 11): each erases in its own task; the request
+        # completes here only when none is configured, else when the last one answers (deletion_complete).
+        if system_runs_gather(request=request, step=SystemRun.Step.ERASE, identity=identity):
+            _request_complete(request, case)
+        # ---
     logger.info("deletion for request %s erased", request_id)
+    return True
+
+
+def _request_complete(request: PrivacyRequest, case: DeletionCase) -> None:
+    """Complete an erased deletion with what every system did, and send the response after commit."""
+    external = system_runs_outcomes(request=request)
+    totals = dict(case.outcome.get("totals", {}))
+    for outcome in external:
+        for key in ("deleted", "deidentified", "retained"):
+            totals[key] = totals.get(key, 0) + outcome[key]
+    every = [*case.outcome.get("systems", []), *external]
+    skipped = [s["system"] for s in external if s.get("skipped")]
+    request_transition(
+        request=request,
+        to=Status.COMPLETED,
+        outcome="partially" if totals.get("retained") or skipped else "complied",
+        data={
+            **totals,
+            "retained_reasons": sorted({s["reason"] for s in every if s["retained"]}),
+            "identifiers_erased": case.outcome.get("identifiers_erased", False),
+            **({"skipped_systems": skipped} if skipped else {}),
+        },
+    )
+    request_id = request.pk
+    transaction.on_commit(lambda: deletion_response_task.delay(request_id))
+
+
+def deletion_complete(*, request_id: int) -> bool:
+    """The last external system answered (or was skipped): complete the request. Idempotent."""
+    with transaction.atomic():
+        case = _case_locked(request_id)
+        request = PrivacyRequest.objects.select_for_update(of=("self",)).get(pk=request_id)
+        if case.state != DeletionCase.State.ERASED or request.status != Status.FULFILLING:
+            return False
+        if not system_runs_answered(request_id=request_id, step=SystemRun.Step.ERASE):
+            return False
+        _request_complete(request, case)
     return True
 
 
@@ -254,15 +302,20 @@ def deletion_response_send(*, request_id: int) -> bool:
         if case.state != DeletionCase.State.ERASED or case.response_sent_at:
             return False
         request = case.request
-        systems = case.outcome.get("systems", [])
+        if request.status != Status.COMPLETED:  # an external system has not answered yet
+            return False
+        # Every system: the built-in connector's, then each external system's (requests_app.systems).
+        systems = [*case.outcome.get("systems", []), *system_runs_outcomes(request=request)]
+        answered = [s for s in systems if not s.get("skipped")]
         notified = sorted({n.recipient.name for n in request.processor_notices.select_related("recipient")})
         email_send(
             template="deletion_completed",
             to=request.submission.email,
             context={
                 "reference": request.reference,
-                "deleted": [s for s in systems if s["action"] != RETAIN or s["deleted"]],
-                "retained": [s for s in systems if s["retained"]],
+                "deleted": [s for s in answered if s["action"] != RETAIN or s["deleted"]],
+                "retained": [s for s in answered if s["retained"]],
+                "not_reached": [s for s in systems if s.get("skipped")],
                 "nothing_held": not systems,
                 "notified": notified,
             },

@@ -19,6 +19,14 @@ def deletion_execute_task(request_id: int) -> None:
     deletion_execute(request_id=request_id)
 
 
+@shared_task(acks_late=True, name="requests.deletion.complete")
+def deletion_complete_task(request_id: int) -> None:
+    """Every external system answered: complete the request (requests_app.systems enqueues this)."""
+    from requests_app.deletion.services import deletion_complete
+
+    deletion_complete(request_id=request_id)
+
+
 @shared_task(base=RetryingTask, name="requests.deletion.respond")
 def deletion_response_task(request_id: int) -> None:
     from requests_app.deletion.services import deletion_response_send

@@ -5,16 +5,19 @@ connectors once, and builds a `Disclosure` that the renderer and the JSON/CSV wr
 """
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from itertools import chain
 
 from django.conf import settings
 from django.utils import timezone
 
-from records.connectors import connectors_for
+from records.connectors import ExportedPoint, connectors_for
 from records.models import DataPointType, Recipient, Source, System
 from records.selectors import sale_opt_out_in_force_since
 from requests_app.models import Kind, PrivacyRequest
+from requests_app.systems.selectors import system_run_points
 
 # CCPA §1798.130(a)(2)(B): the look-back reaches to 1 January 2022.
 PERIOD_START = date(2022, 1, 1)
@@ -164,7 +167,14 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
     types = {t.code: t for t in DataPointType.objects.select_related("category")}
     sources = {s.code: s for s in Source.objects.all()}
 
-    tally = _exports_tally(consumer, systems=systems, types=types, sources=sources, specific=specific)
+    tally = _exports_tally(
+        consumer,
+        systems=systems,
+        types=types,
+        sources=sources,
+        specific=specific,
+        external=system_run_points(request=request),  # (external systems) after the built-in points
+    )
     held_types = [t for t in types.values() if tally.type_counts[t.code]]  # data-map order: by category
     categories_held = _categories_held(held_types, tally)
     category_names = {code: line.name for code, line in categories_held.items()}
@@ -205,38 +215,41 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
     )
 
 
-def _exports_tally(consumer, *, systems, types, sources, specific: bool) -> _Tally:
-    """One pass over every connector's export: counts per system and type, and the lines of a
-    specific-pieces report (a never-disclose type's value is left out, Regs §7024(d))."""
+def _exports_tally(
+    consumer, *, systems, types, sources, specific: bool, external: Iterable[ExportedPoint] = ()
+) -> _Tally:
+    """One pass over every connector's export, then the external systems' (requests_app.systems):
+    counts per system and type, and the lines of a specific-pieces report (a never-disclose type's
+    value is left out, Regs §7024(d))."""
     tally = _Tally()
-    for connector in connectors_for(consumer):
-        for point in connector.export(consumer):
-            system, point_type = systems[point.system_code], types[point.type_code]
-            section = tally.sections.get(system.code)
-            if section is None:
-                section = tally.sections[system.code] = SystemSection(
-                    code=system.code,
-                    name=system.name,
-                    description=system.description,
-                    retention=system.retention,
+    builtin = chain.from_iterable(connector.export(consumer) for connector in connectors_for(consumer))
+    for point in chain(builtin, external):
+        system, point_type = systems[point.system_code], types[point.type_code]
+        section = tally.sections.get(system.code)
+        if section is None:
+            section = tally.sections[system.code] = SystemSection(
+                code=system.code,
+                name=system.name,
+                description=system.description,
+                retention=system.retention,
+            )
+        section.count += 1
+        tally.total += 1
+        tally.type_counts[point_type.code] += 1
+        tally.type_systems[point_type.code][system.name] = None
+        tally.source_codes[point.source_code] = None
+        tally.system_categories[system.code][point_type.category.code] = None
+        if specific:
+            section.points.append(
+                PointLine(
+                    system=system.name,
+                    type_name=point_type.name,
+                    category=point_type.category.name,
+                    source=sources[point.source_code].name,
+                    collected_at=point.collected_at,
+                    value=None if point_type.never_disclose else point.value,
                 )
-            section.count += 1
-            tally.total += 1
-            tally.type_counts[point_type.code] += 1
-            tally.type_systems[point_type.code][system.name] = None
-            tally.source_codes[point.source_code] = None
-            tally.system_categories[system.code][point_type.category.code] = None
-            if specific:
-                section.points.append(
-                    PointLine(
-                        system=system.name,
-                        type_name=point_type.name,
-                        category=point_type.category.name,
-                        source=sources[point.source_code].name,
-                        collected_at=point.collected_at,
-                        value=None if point_type.never_disclose else point.value,
-                    )
-                )
+            )
     return tally
 
 

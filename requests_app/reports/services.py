@@ -24,9 +24,11 @@ from requests_app.models import (
     PrivacyRequest,
     ReportStep,
     Status,
+    SystemRun,
 )
 from requests_app.reports.compile import disclosure_compile
 from requests_app.reports.render import RenderedReport, report_render
+from requests_app.systems.services import consumer_identity, system_points_discard, system_runs_gather
 from verification.otp import code_check, code_issue
 
 logger = logging.getLogger(__name__)
@@ -69,6 +71,12 @@ def access_report_fulfil(*, request_id: int) -> AccessReport | None:
         return None
     report, _ = AccessReport.objects.get_or_create(request=request)
     if not FulfilmentStepDone.objects.filter(request=request, step=STEP_STORED).exists():
+        # --- External systems (requests_app.systems, issue 11): one run each; the report waits for all,
+        # and the last run to answer enqueues this step again.
+        identity = consumer_identity(request.consumer)
+        if not system_runs_gather(request=request, step=SystemRun.Step.EXPORT, identity=identity):
+            return None
+        # ---
         AccessReport.objects.filter(pk=report.pk).update(attempts=report.attempts + 1)
         _progress(report, ReportStep.COMPILING, 10)
         disclosure = disclosure_compile(request=request)
@@ -76,6 +84,9 @@ def access_report_fulfil(*, request_id: int) -> AccessReport | None:
         rendered = report_render(disclosure=disclosure)
         _progress(report, ReportStep.RENDERING, 85)
         report_store(report_id=report.pk, rendered=rendered, data_points=disclosure.point_count)
+    system_points_discard(
+        request_id=request.pk
+    )  # (external systems) their points now live in the report only
     report_ready_notify(request_id=request.pk)
     _request_complete(request_id=request.pk)
     report.refresh_from_db()

@@ -30,3 +30,8 @@ def request_processor_notices(privacy_request):
 @register.simple_tag
 def request_correction(privacy_request):
     return evidence.request_correction(request=privacy_request)
+
+
+@register.simple_tag
+def request_system_runs(privacy_request):
+    return evidence.request_system_runs(request=privacy_request)

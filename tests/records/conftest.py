@@ -38,8 +38,9 @@ def _mariadb_server() -> str:
     return os.environ.get("TEST_MARIADB_URL", "mysql+pymysql://root@127.0.0.1:3306")
 
 
-def _postgres_database():
-    server, name = _postgres_server(), f"{PREFIX}{uuid.uuid4().hex[:10]}"
+def postgres_database(prefix: str = PREFIX):
+    """A new PostgreSQL database named `prefix…`, dropped when the generator is closed."""
+    server, name = _postgres_server(), f"{prefix}{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
@@ -56,8 +57,9 @@ def _postgres_database():
         admin.dispose()
 
 
-def _mariadb_database():
-    server, name = _mariadb_server(), f"{PREFIX}{uuid.uuid4().hex[:10]}"
+def mariadb_database(prefix: str = PREFIX):
+    """A new MariaDB database named `prefix…`, dropped when the generator is closed."""
+    server, name = _mariadb_server(), f"{prefix}{uuid.uuid4().hex[:10]}"
     admin = sa.create_engine(server + "/")
     try:
         with admin.connect() as conn:
@@ -88,8 +90,8 @@ def _dispose_engines(name: str) -> None:
 def external_db_url(request, tmp_path) -> str:
     """An empty database of each kind, in turn (the test runs three times)."""
     makers = {
-        "postgresql": _postgres_database,
-        "mariadb": _mariadb_database,
+        "postgresql": postgres_database,
+        "mariadb": mariadb_database,
         "sqlite": lambda: _sqlite_database(tmp_path),
     }
     generator = makers[request.param]()

@@ -55,7 +55,7 @@ def _act(client, privacy_request, action, data):
 
 
 def test_every_panel_is_registered_once():
-    assert len(EVIDENCE_PANELS) == len(set(EVIDENCE_PANELS)) == 5
+    assert len(EVIDENCE_PANELS) == len(set(EVIDENCE_PANELS)) == 6
 
 
 # --- the signed declaration ------------------------------------------------------------------------------

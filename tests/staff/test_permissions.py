@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.urls import reverse
 
-from records.models import Recipient
+from records.models import Recipient, System
 from requests_app.appeals.models import Appeal
 from requests_app.appeals.services import appeal_submit
 from requests_app.fulfilment import FULFILMENT_TASKS
@@ -16,6 +16,7 @@ from requests_app.models import (
     ProcessorNotice,
     RequestEvent,
     Status,
+    SystemRun,
 )
 from staff.models import DenialReasonTemplate, VerificationLowering
 from staff.permissions import ROLE_ACTIONS, Action, Role, staff_request_get, user_actions
@@ -75,6 +76,11 @@ def _prepare(action: str, other_approver):
         r = PrivacyRequestFactory(kind=Kind.CORRECT, status=Status.FULFILLING)
         CorrectionCase.objects.create(request=r, state=CorrectionCase.State.SUBMITTED)
         return r, {"decision": "deny", "notes": "Records checked.", "basis": "The records are accurate."}
+    if action in ("system-skip", "system-retry"):
+        r = PrivacyRequestFactory(kind=Kind.DELETE, status=Status.FULFILLING)
+        system = System.objects.get(code="webinar_registrations")
+        run = SystemRun.objects.create(request=r, system=system, step="erase", state=SystemRun.State.FAILING)
+        return r, {"run": run.pk, "reason": "The vendor closed the account; nothing is left there."}
     raise AssertionError(action)
 
 
@@ -94,6 +100,8 @@ ACTION_PERMISSION = {
     "processor-confirm": Action.RECORD_PROCESSOR_CONFIRMATION,
     "processor-resend": Action.RESEND_PROCESSOR_NOTICE,
     "correction-decide": Action.DECIDE_CORRECTION,
+    "system-skip": Action.SKIP_SYSTEM,
+    "system-retry": Action.RETRY_SYSTEM,
 }
 
 
@@ -146,6 +154,8 @@ def test_the_roles_build_on_each_other():
     assert Action.RESEND_PROCESSOR_NOTICE in ROLE_ACTIONS[Role.ANALYST]
     assert Action.REVIEW_AGENT_DOCUMENT not in ROLE_ACTIONS[Role.ANALYST]
     assert Action.DECIDE_CORRECTION not in ROLE_ACTIONS[Role.ANALYST]
+    assert Action.SKIP_SYSTEM in ROLE_ACTIONS[Role.APPROVER] - ROLE_ACTIONS[Role.ANALYST]
+    assert Action.RETRY_SYSTEM in ROLE_ACTIONS[Role.ANALYST]
 
 
 def test_an_inactive_or_anonymous_user_has_no_actions(analyst):
