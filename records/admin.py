@@ -52,6 +52,14 @@ class SystemForm(forms.ModelForm):
 @admin.register(System)
 class SystemAdmin(admin.ModelAdmin):
     form = SystemForm
-    list_display = ("name", "code", "erasure", "connector", "dataset_path", "position")
+    list_display = ("name", "code", "erasure", "connector", "dataset_path", "last_check", "position")
+    readonly_fields = ("last_checked_at", "last_check_ok", "last_check_summary")
     list_filter = ("connector",)
     filter_horizontal = ("categories", "sources", "purposes", "recipients")
+
+    @admin.display(description="last check (manage.py connector_check)")
+    def last_check(self, system: System) -> str:
+        if system.last_checked_at is None:
+            return "never"
+        when = system.last_checked_at.strftime("%Y-%m-%d %H:%M")
+        return f"{'ok' if system.last_check_ok else 'FAILED'} at {when}"

@@ -147,6 +147,11 @@ class System(models.Model):
         blank=True,
         help_text=_("Manual systems: the address of the person who searches, exports and erases in it."),
     )
+    # The last `manage.py connector_check` of this system (shown in the admin): problems and warnings
+    # name tables, fields and endpoints, never a person or a secret.
+    last_checked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_check_ok = models.BooleanField(null=True, editable=False)
+    last_check_summary = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["position"]

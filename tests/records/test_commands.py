@@ -98,3 +98,17 @@ def test_dataset_suggest_writes_a_file_that_loads_with_guessed_types_identity_an
     }
     assert {f.name: f.type_code for f in dataset.tables["contacts"].fields} == {"reach": "phone"}
     assert "leads" in dataset.tables and "# email has no index" in text
+
+
+def test_connector_check_records_its_outcome_for_the_admin(billing_system):
+    _, path = billing_system
+    run("connector_check", "payments")
+    system = System.objects.get(code="payments")
+    assert system.last_check_ok is True and system.last_checked_at is not None
+    path.write_text(path.read_text().replace("erase: set_null}", "erase: set_nul}", 1))
+    with pytest.raises(CommandError):
+        call_command("connector_check", "payments", stdout=StringIO())
+    system.refresh_from_db()
+    assert system.last_check_ok is False
+    assert "unknown value 'set_nul'" in system.last_check_summary
+    assert schema.MAYA["email"] not in system.last_check_summary

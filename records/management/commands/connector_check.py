@@ -12,6 +12,7 @@ Output names systems, tables, columns and counts, never a value found.
 from collections import Counter
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
 
 from records.connectors.base import Identity
 from records.connectors.datasets import DatasetError, SqlDataset, load_dataset
@@ -41,16 +42,27 @@ class Command(BaseCommand):
         if not targets:
             self.stdout.write("No external systems are configured: every System uses the built-in connector.")
             return
-        failed = [label for label, build in targets if not self._check_one(label, build, identity)]
+        failed = []
+        for label, build, system in targets:
+            self.lines = []
+            ok = self._check_one(label, build, identity)
+            if system is not None:
+                _record(system, ok=ok, lines=self.lines)
+            if not ok:
+                failed.append(label)
         if failed:
             raise CommandError(
                 f"{len(failed)} of {len(targets)} system(s) failed the check: {', '.join(failed)}"
             )
         self.stdout.write(self.style.SUCCESS(f"{len(targets)} system(s) checked, all fine."))
 
-    def _targets(self, code: str | None, dataset: str | None) -> list[tuple[str, object]]:
+    def _say(self, style, text: str) -> None:
+        self.lines.append(text.strip())
+        self.stdout.write(style(text) if style else text)
+
+    def _targets(self, code: str | None, dataset: str | None) -> list[tuple[str, object, System | None]]:
         if dataset:
-            return [(dataset, lambda: _connector_for_file(dataset))]
+            return [(dataset, lambda: _connector_for_file(dataset), None)]
         if code:
             system = System.objects.filter(code=code).first()
             if system is None:
@@ -61,7 +73,7 @@ class Command(BaseCommand):
         else:
             systems = external_systems()
         return [
-            (f"{s.code} ({s.connector}, {s.dataset_path or 'no file'})", lambda s=s: system_connector(s))
+            (f"{s.code} ({s.connector}, {s.dataset_path or 'no file'})", lambda s=s: system_connector(s), s)
             for s in systems
         ]
 
@@ -71,14 +83,14 @@ class Command(BaseCommand):
             connector = build()
         except DatasetError as exc:
             for problem in exc.problems:
-                self.stdout.write(self.style.ERROR(f"  {problem}"))
+                self._say(self.style.ERROR, f"  {problem}")
             return False
         health = connector.check()
-        self.stdout.write(f"  reachable: {'yes' if health.reachable else 'no'}")
+        self._say(None, f"  reachable: {'yes' if health.reachable else 'no'}")
         for problem in health.problems:
-            self.stdout.write(self.style.ERROR(f"  problem: {problem}"))
+            self._say(self.style.ERROR, f"  problem: {problem}")
         for warning in health.warnings:
-            self.stdout.write(self.style.WARNING(f"  warning: {warning}"))
+            self._say(self.style.WARNING, f"  warning: {warning}")
         ok = health.ok
         if identity.items() and health.reachable:
             ok = self._dry_run(connector, identity) and ok
@@ -89,7 +101,7 @@ class Command(BaseCommand):
         try:
             handles = connector.locate(identity)
         except Exception as exc:  # noqa: BLE001 (reported, with no personal data, and the check fails)
-            self.stdout.write(self.style.ERROR(f"  dry run: {exc}"))
+            self._say(self.style.ERROR, f"  dry run: {exc}")
             return False
         if isinstance(connector, SqlConnector):
             per_table = Counter(h.table for h in handles)
@@ -97,10 +109,17 @@ class Command(BaseCommand):
         else:
             found = f"{len(handles)} record(s)" if handles else "nothing"
         kinds = ", ".join(kind for kind, _ in identity.items())
-        self.stdout.write(f"  dry run ({kinds}): found {found}; nothing was changed")
+        self._say(None, f"  dry run ({kinds}): found {found}; nothing was changed")
         return True
 
 
 def _connector_for_file(path: str) -> SqlConnector | HttpConnector:
     dataset = load_dataset(path)
     return SqlConnector(dataset) if isinstance(dataset, SqlDataset) else HttpConnector(dataset)
+
+
+def _record(system: System, *, ok: bool, lines: list[str]) -> None:
+    """Keep the outcome for the admin: when, whether it passed, and the problems (no values, no secrets)."""
+    System.objects.filter(pk=system.pk).update(
+        last_checked_at=timezone.now(), last_check_ok=ok, last_check_summary="\n".join(lines)[:4000]
+    )
