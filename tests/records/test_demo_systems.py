@@ -4,16 +4,18 @@ dataset file, registered in the data map, found, exported and erased through the
 import shutil
 from collections import defaultdict
 from io import StringIO
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from records.connectors import sql as sql_connector
-from records.connectors.registry import records_erase, records_export, records_locate
+from records.connectors.registry import records_erase, records_export, records_locate, system_connector
 from records.erasure import erasure_plan_for_systems
-from records.management.commands.seed_demo_systems import DATASET, SYSTEM_CODE
+from records.management.commands.seed_demo_systems import DATASET, MANUAL_SYSTEM_CODE, SYSTEM_CODE
 from records.models import System
 from records.suppression import suppression_record
 
@@ -60,6 +62,11 @@ def rows(path, sql: str, **params) -> list[sa.Row]:
     return found
 
 
+def coworking() -> list:
+    """The co-working system's connector alone (the demo also registers a manual system)."""
+    return [system_connector(System.objects.get(code=SYSTEM_CODE))]
+
+
 def points_by_type(points) -> dict[str, set[str]]:
     found = defaultdict(set)
     for point in points:
@@ -86,7 +93,8 @@ def test_the_command_creates_the_database_and_registers_the_system(demo_db):
         "protection",
     }
     assert list(system.recipients.values_list("code", flat=True)) == ["it_hosting"]
-    assert system.position > System.objects.exclude(code=SYSTEM_CODE).order_by("-position")[0].position
+    data_map = System.objects.exclude(code__in=[SYSTEM_CODE, MANUAL_SYSTEM_CODE])
+    assert system.position > data_map.order_by("-position")[0].position
 
 
 def test_running_it_again_adds_nothing_and_if_empty_leaves_an_edited_system_alone(demo_db):
@@ -130,9 +138,9 @@ def test_connector_check_is_clean_on_the_demo_system(demo_db):
 def test_maya_is_located_and_exported_from_members_bookings_and_invoices(demo_db):
     run("seed_demo_systems")
     for kind, value in MAYA.items():  # each identifier alone finds her, as the portal normalises it
-        located = records_locate(identity={kind: value})
+        located = records_locate(identity={kind: value}, connectors=coworking())
         assert [(item.system_code, len(item.handles)) for item in located] == [(SYSTEM_CODE, 1)]
-    [run_] = records_export(located=records_locate(identity=MAYA))
+    [run_] = records_export(located=records_locate(identity=MAYA, connectors=coworking()))
     assert run_.error == ""
     found = points_by_type(run_.points)
     assert found["email"] == {MAYA["email"]} and found["phone"] == {MAYA["phone"]}
@@ -153,7 +161,7 @@ def test_maya_is_located_and_exported_from_members_bookings_and_invoices(demo_db
 
 def test_diego_is_found_by_member_number_with_his_accented_name(demo_db):
     run("seed_demo_systems")
-    located = records_locate(identity={"member_number": DIEGO_MEMBER_NUMBER})
+    located = records_locate(identity={"member_number": DIEGO_MEMBER_NUMBER}, connectors=coworking())
     [run_] = records_export(located=located)
     found = points_by_type(run_.points)
     assert found["email"] == {"diego.alvarez@example.com"}
@@ -167,7 +175,7 @@ def test_erasing_maya_on_a_copy_deletes_masks_and_keeps_as_the_file_says(demo_db
     shutil.copy(demo_db, copy)
     monkeypatch.setenv(URL_ENV, f"sqlite:///{copy}")
     before = counts(copy)
-    located = records_locate(identity=MAYA)
+    located = records_locate(identity=MAYA, connectors=coworking())
     plan = erasure_plan_for_systems(consumer=None, system_codes=[SYSTEM_CODE])
     [result] = records_erase(located=located, plan=plan)
     assert result.error == ""
@@ -186,8 +194,9 @@ def test_erasing_maya_on_a_copy_deletes_masks_and_keeps_as_the_file_says(demo_db
         ("Dedicated desk, March 2025", "$450.00", "[erased]", None),
         ("Dedicated desk, April 2025", "$450.00", "[erased]", None),
     ]
-    assert records_locate(identity=MAYA)[0].handles == ()
-    assert len(records_locate(identity={"member_number": DIEGO_MEMBER_NUMBER})[0].handles) == 1
+    assert records_locate(identity=MAYA, connectors=coworking())[0].handles == ()
+    diego = records_locate(identity={"member_number": DIEGO_MEMBER_NUMBER}, connectors=coworking())
+    assert len(diego[0].handles) == 1
     assert rows(demo_db, "SELECT count(*) FROM members WHERE email = :e", e=MAYA["email"])[0][0] == 1
 
 
@@ -200,3 +209,28 @@ def test_a_person_erased_at_their_request_is_not_created_again(demo_db):
     assert (
         rows(demo_db, "SELECT count(*) FROM members WHERE member_no = :m", m=DIEGO_MEMBER_NUMBER)[0][0] == 1
     )
+
+
+def test_the_paper_visitor_log_is_registered_as_a_manual_system_with_its_owner(demo_db):
+    run("seed_demo_systems")
+    system = System.objects.get(code=MANUAL_SYSTEM_CODE)
+    assert (system.connector, system.owner_email, system.dataset_path) == (
+        "manual",
+        "frontdesk@rakunest.example",
+        "",
+    )
+    assert set(system.categories.values_list("code", flat=True)) == {"identifiers", "customer_records"}
+    run("seed_demo_systems")
+    assert System.objects.filter(code=MANUAL_SYSTEM_CODE).count() == 1
+
+
+def test_the_shipped_visitor_log_file_is_what_the_owner_page_accepts(demo_db):
+    from requests_app.systems.forms import parse_owner_file
+    from requests_app.systems.services import owner_allowed_types
+
+    run("seed_demo_systems")
+    allowed = set(owner_allowed_types(System.objects.get(code=MANUAL_SYSTEM_CODE)))
+    content = (Path(settings.BASE_DIR) / "records/datasets/demo_visitor_log.csv").read_bytes()
+    rows = parse_owner_file(name="demo_visitor_log.csv", content=content, allowed=allowed)
+    assert len(rows) == 3
+    assert {type_code for row in rows for type_code, _value, _when in row["points"]} == {"full_name", "phone"}

@@ -3,7 +3,8 @@
 Creates the database that `records/datasets/demo_coworking.yaml` describes (members, bookings and
 invoices that reference members, identity columns indexed), fills it with Maya Chen and Diego Álvarez
 (the identifiers seed_demo gives them, normalised as the portal stores them) and a few hundred synthetic
-rows, and registers it in the data map as the System `coworking_management` (connector sql, that file).
+rows, and registers it in the data map as the System `coworking_management` (connector sql, that file);
+and registers the front desk's paper visitor log as a manual System whose owner answers by e-mailed link.
 The database URL comes only from the environment variable the file names (DEMO_COWORKING_DATABASE_URL;
 `make run` points it at var/demo-coworking.sqlite3).
 
@@ -53,6 +54,20 @@ CATEGORIES = ("identifiers", "customer_records", "commercial", "protected_classi
 SOURCES = ("direct",)
 PURPOSES = ("provide_services", "communicate", "protection")
 RECIPIENTS = ("it_hosting",)
+
+# A system without an API: the front desk's paper visitor log. Its owner answers each request through
+# the e-mailed link (requests_app/systems); the demo owner's mail lands in var/mail/ like every other,
+# and records/datasets/demo_visitor_log.csv is what the front desk would upload for Maya Chen.
+MANUAL_SYSTEM_CODE = "front_desk_visitor_log"
+MANUAL_SYSTEM = {
+    "name": "Front desk visitor log (paper)",
+    "description": "The sign-in sheets at our front desks: your name, phone and when you visited.",
+    "erasure": System.Erasure.DELETE,
+    "retention": "Sign-in sheets are kept for 1 year for building security, then shredded.",
+    "owner_email": "frontdesk@rakunest.example",
+}
+MANUAL_CATEGORIES = ("identifiers", "customer_records")
+MANUAL_PURPOSES = ("protection",)
 
 FIRST_RANDOM_MEMBER = 9_000_000  # RN09000000 on: never a number seed_demo gives a portal consumer
 RANDOM_AREA_CODES = ("628", "669", "831", "925")  # not seed_demo's: no phone shared by accident
@@ -159,6 +174,7 @@ class Command(BaseCommand):
         finally:
             engine.dispose()
         system, created = system_register(update=not opts["if_empty"])
+        manual_system_register(update=not opts["if_empty"])
         try:
             system_dataset(system)  # validated against the data map in the database, as fulfilment will
         except DatasetError as exc:
@@ -177,6 +193,10 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Check it: manage.py connector_check {SYSTEM_CODE} --identity-email maya.chen@example.com"
+        )
+        self.stdout.write(
+            f"Manual system {MANUAL_SYSTEM_CODE}: its owner's tasks are e-mailed to "
+            f"{MANUAL_SYSTEM['owner_email']} (var/mail/)."
         )
 
 
@@ -207,6 +227,27 @@ def system_register(*, update: bool = True) -> tuple[System, bool]:
         system.sources.set(Source.objects.filter(code__in=SOURCES))
         system.purposes.set(Purpose.objects.filter(code__in=PURPOSES))
         system.recipients.set(Recipient.objects.filter(code__in=RECIPIENTS))
+    return system, created
+
+
+@transaction.atomic
+def manual_system_register(*, update: bool = True) -> tuple[System, bool]:
+    """The data-map System of the paper visitor log (connector manual, answered by its owner)."""
+    system, created = System.objects.get_or_create(
+        code=MANUAL_SYSTEM_CODE,
+        defaults={
+            **MANUAL_SYSTEM,
+            "connector": System.Connector.MANUAL,
+            "position": (System.objects.aggregate(last=Max("position"))["last"] or 0) + 1,
+        },
+    )
+    if created or update:
+        for name, value in {**MANUAL_SYSTEM, "connector": System.Connector.MANUAL}.items():
+            setattr(system, name, value)
+        system.save()
+        system.categories.set(DataCategory.objects.filter(code__in=MANUAL_CATEGORIES))
+        system.sources.set(Source.objects.filter(code__in=SOURCES))
+        system.purposes.set(Purpose.objects.filter(code__in=MANUAL_PURPOSES))
     return system, created
 
 
