@@ -3,7 +3,10 @@
 What stays on a closed request after the purge is the record itself — received date, kind, channel,
 status, response date and nature (outcome), denial basis — and the audit events' names, statuses and
 times. The requester's details, free-text reasons, event data and appeal statements are blanked and the
-link to the matched consumer is cut. The record is used for nothing but §7101/§7102.
+link to the matched consumer is cut. The external systems' runs keep their states and counts; their
+free text (a skip's reason, an owner's reason for keeping records) and whatever they still hold sealed
+(identifiers, a correction's values, exported points in the vault) go. The record is used for nothing
+but §7101/§7102.
 """
 
 import calendar
@@ -14,8 +17,16 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from records.vault import vault_delete
 from requests_app.appeals.models import Appeal
-from requests_app.models import PrivacyRequest, RequestEvent, Submission, submission_blanks
+from requests_app.models import (
+    OwnerTask,
+    PrivacyRequest,
+    RequestEvent,
+    Submission,
+    SystemRun,
+    submission_blanks,
+)
 
 logger = logging.getLogger(__name__)
 BATCH = 1000
@@ -62,6 +73,7 @@ def records_purge(*, now: datetime | None = None) -> int:
             Appeal.objects.filter(request_id__in=request_ids).update(
                 statement="", explanation="", personal_data_purged_at=now
             )
+            _system_runs_redact(request_ids)
             RequestEvent.objects.bulk_create(
                 RequestEvent(request_id=pk, name="records.request.personal_data_purged") for pk in request_ids
             )
@@ -69,3 +81,17 @@ def records_purge(*, now: datetime | None = None) -> int:
     if purged:
         logger.info("retention purge: %d submission(s) redacted", purged)
     return purged
+
+
+def _system_runs_redact(request_ids: list[int]) -> None:
+    runs = SystemRun.objects.filter(request_id__in=request_ids)
+    for pk, name, outcome in runs.exclude(points_name="", outcome={}).values_list(
+        "pk", "points_name", "outcome"
+    ):
+        # A request closed before its report was stored may have left exported points in the vault.
+        transaction.on_commit(lambda name=name: vault_delete(name))
+        if outcome.get("explanation"):
+            outcome = {**outcome, "explanation": ""}
+        SystemRun.objects.filter(pk=pk).update(points_name="", points_sha256="", outcome=outcome)
+    runs.update(skip_reason="", identity_sealed="", changes_sealed="")
+    OwnerTask.objects.filter(run__request_id__in=request_ids).update(kept_reason="")

@@ -6,7 +6,10 @@
 2. A change of the e-mail address or phone number that verification relies on must be confirmed with a
    code sent to the e-mail address on record (the old contact point), which is also told afterwards.
 3. Staff decide on the totality of the circumstances (`correction_decide`, notes recorded). Approval
-   corrects through the connector and instructs recipients; denial gives the basis and, for health
+   corrects the portal's own tables through the built-in connector, instructs recipients, and writes the
+   new values to every external system whose data map holds a corrected type (one SystemRun each,
+   requests_app.systems); the requester is told once every system has answered or was skipped
+   (`correction_complete`), with the systems corrected. Denial gives the basis and, for health
    information, lets the consumer add a statement of up to 250 words to their record (§7023(f)(3)).
 """
 
@@ -32,10 +35,17 @@ from requests_app.models import (
     Kind,
     PrivacyRequest,
     Status,
+    SystemRun,
     point_value_withheld,
 )
 from requests_app.processors.services import processor_notices_create, recipients_for_systems
 from requests_app.states import state_change
+from requests_app.systems.services import (
+    consumer_identity,
+    system_runs_answered,
+    system_runs_corrections,
+    system_runs_gather,
+)
 from verification.normalize import (
     NormalizationError,
     normalize_dob,
@@ -333,8 +343,9 @@ def correction_decide(
         items = list(case.items.select_related("system", "point_type__category"))
         now = timezone.now()
         summary = [{"system": i.system.code, "type": i.point_type.code} for i in items]
+        answered = False
         if approve:
-            _apply(request=request, case=case, items=items, actor=actor)
+            answered = _apply(request=request, case=case, items=items)
             health_statement_allowed = case.health_statement_allowed
         else:
             health_statement_allowed = any(i.point_type.category.code == HEALTH_CATEGORY for i in items)
@@ -361,6 +372,8 @@ def correction_decide(
             health_statement_allowed=health_statement_allowed,
         )
         _evidence_discard(case, now=now)
+        if answered:  # no external system to wait for
+            _correction_respond(request=request, case=case, actor=actor)
     return case
 
 
@@ -436,13 +449,16 @@ def _evidence_discard(case: CorrectionCase, *, now) -> None:
     case.documents.update(deleted_at=now)
 
 
-def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[CorrectionItem], actor) -> None:
+def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[CorrectionItem]) -> bool:
+    """Correct the portal's own tables, instruct recipients, and fan the new values out to the external
+    systems that hold their types; True when no external system has to answer first."""
     consumer = request.consumer
     old_email = consumer.email
+    # External systems still hold the identifiers the portal had before this correction: look them up by those.
+    identity = consumer_identity(consumer)
     points, consumer_fields = [], {}
     # Withheld types (a password, a passport number, an entry photo) carry no value to write: staff
     # handle them outside the records (for a password, a reset link), and the requester is told so.
-    flagged = [i for i in items if i.value_withheld]
     items = [i for i in items if not i.value_withheld]
     for item in items:
         value = item.corrected_value
@@ -494,18 +510,8 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
         action="correct",
         details=details,
     )
-    email_send(
-        template="correction_completed",
-        to=request.submission.email,
-        context={
-            "reference": request.reference,
-            "items": items,
-            "flagged": flagged,
-            "reset_link_types": RESET_LINK_TYPES,
-        },
-    )
     if "email" in result.consumer_fields or "phone" in result.consumer_fields:
-        # Tell the old contact point, so that a takeover of the account cannot go unnoticed.
+        # Tell the old contact point at once, so that a takeover of the account cannot go unnoticed.
         email_send(
             template="correction_contact_changed",
             to=old_email,
@@ -514,12 +520,75 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
                 "fields": [f for f in result.consumer_fields if f in CONTACT_TYPES],
             },
         )
+    event_record(
+        request=request,
+        name="requests.correction.applied",
+        data={"points": result.points_updated, "consumer_fields": list(result.consumer_fields)},
+    )
+    return system_runs_gather(
+        request=request, step=SystemRun.Step.CORRECT, identity=identity, changes=_external_changes(items)
+    )
+
+
+def _external_changes(items: list[CorrectionItem]) -> dict[str, str]:
+    """One new value per data-point type for the external systems, normalised as the portal stores it
+    (they are matched and written exactly). Where two corrected points of a type disagree, the identity
+    system's value wins, else the first system's."""
+    changes: dict[str, str] = {}
+    ordered = sorted(items, key=lambda i: (i.system.code != IDENTITY_SYSTEM, i.system.position, i.pk or 0))
+    for item in ordered:
+        if item.value_withheld or item.point_type.code in changes:
+            continue
+        try:
+            changes[item.point_type.code] = normalised_for_type(item.point_type.code, item.corrected_value)
+        except NormalizationError:
+            changes[item.point_type.code] = item.corrected_value
+    return changes
+
+
+def correction_complete(*, request_id: int) -> bool:
+    """The last external system answered (or was skipped): tell the requester and complete. Idempotent."""
+    with transaction.atomic():
+        case = _case_locked(request_id)
+        request = (
+            PrivacyRequest.objects.select_for_update(of=("self",))
+            .select_related("submission")
+            .get(pk=request_id)
+        )
+        if case.state != C.APPROVED or request.status != Status.FULFILLING:
+            return False
+        if not system_runs_answered(request_id=request_id, step=SystemRun.Step.CORRECT):
+            return False
+        _correction_respond(request=request, case=case, actor=None)
+    return True
+
+
+def _correction_respond(*, request: PrivacyRequest, case: CorrectionCase, actor) -> None:
+    """The requester's "correction completed" e-mail, with every system corrected, then the request closes."""
+    items = list(case.items.select_related("system", "point_type"))
+    external = system_runs_corrections(request=request)
+    email_send(
+        template="correction_completed",
+        to=request.submission.email,
+        context={
+            "reference": request.reference,
+            "items": [i for i in items if not i.value_withheld],
+            "flagged": [i for i in items if i.value_withheld],
+            "reset_link_types": RESET_LINK_TYPES,
+            "systems_corrected": external["corrected"],
+            "systems_skipped": external["skipped"],
+        },
+    )
     request_transition(
         request=request,
         to=Status.COMPLETED,
         actor=actor,
-        outcome="complied",
-        data={"points": result.points_updated, "consumer_fields": list(result.consumer_fields)},
+        outcome="partially" if external["skipped"] else "complied",
+        data={
+            "items": len(items),
+            "systems_corrected": len(external["corrected"]),
+            **({"skipped_systems": len(external["skipped"])} if external["skipped"] else {}),
+        },
     )
 
 

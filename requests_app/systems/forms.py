@@ -198,3 +198,9 @@ class OwnerErasureForm(forms.Form):
             if not (data.get("explanation") or "").strip():
                 self.add_error("explanation", _("Say why the records are kept; it is required."))
         return data
+
+
+class OwnerCorrectionForm(forms.Form):
+    count = forms.IntegerField(
+        label=gettext_lazy("How many records did you correct?"), min_value=1, max_value=1_000_000
+    )

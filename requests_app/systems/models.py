@@ -8,12 +8,14 @@ from django.utils.translation import gettext_lazy as _
 
 
 class SystemRun(models.Model):
-    """One external system's part of a request: exporting for an access report, erasing for a deletion.
+    """One external system's part of a request: exporting for an access report, erasing for a deletion,
+    writing an approved correction.
 
-    Holds counts, states and errors without personal data. Two fields hold personal data, both only
+    Holds counts, states and errors without personal data. Three fields hold personal data, all only
     encrypted (Fernet, FERNET_KEYS) and only as long as needed: `identity_sealed`, the matched consumer's
     normalised identifiers taken when the run was created (a deletion erases the portal's copy before the
-    external systems answer), blanked when the run ends; and `points_name`, the vault file of the exported
+    external systems answer, a correction may change it), and `changes_sealed`, a correction's new values
+    by data-point type, both blanked when the run ends; and `points_name`, the vault file of the exported
     points, deleted once the report is rendered.
     """
 
@@ -46,8 +48,10 @@ class SystemRun(models.Model):
     exported = models.PositiveIntegerField(default=0)
     erased = models.PositiveIntegerField(default=0)  # deleted or de-identified
     kept = models.PositiveIntegerField(default=0)  # retained, with the outcome's reason
+    corrected = models.PositiveIntegerField(default=0)  # records a correction was written to
     outcome = models.JSONField(default=dict, blank=True)  # erase: the SystemOutcome (names, reason, counts)
     identity_sealed = models.TextField(blank=True)
+    changes_sealed = models.TextField(blank=True)
     points_name = models.CharField(max_length=200, blank=True)
     points_sha256 = models.CharField(max_length=64, blank=True)
     skipped_by = models.ForeignKey(
@@ -97,6 +101,7 @@ class OwnerTask(models.Model):
         NOTHING_HELD = "nothing_held", _("Holds nothing for this person")
         ERASED = "erased", _("Erased")
         KEPT = "kept", _("Kept, with a reason")
+        CORRECTED = "corrected", _("Corrected")
 
     run = models.OneToOneField(SystemRun, on_delete=models.CASCADE, related_name="owner_task")
     token_hash = models.CharField(max_length=64, unique=True)

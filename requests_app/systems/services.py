@@ -2,14 +2,16 @@
 
 For an access report and for a deletion, after the built-in connector's part, `system_runs_gather`
 creates one SystemRun per external system (records.connectors.registry.external_systems) and enqueues
-one task per run. Each task re-locates the person from the identity sealed in its run, exports or
-erases through the system's connector and records counts. The last run to answer enqueues the step
-that waits for them all (the report, or the deletion's completion and response); `system_runs_sweep`
-re-checks, re-enqueues lost messages and alerts staff about systems failing for too long.
+one task per run; for an approved correction, one per external system whose data map holds a corrected
+data-point type. Each task re-locates the person from the identity sealed in its run, exports, erases
+or corrects (with the new values sealed in the run) through the system's connector and records counts.
+The last run to answer enqueues the step that waits for them all (the report, the deletion's
+completion and response, or the correction's); `system_runs_sweep` re-checks, re-enqueues lost
+messages and alerts staff about systems failing for too long.
 
 A manual system (no API) is answered by its owner: the run opens an OwnerTask, e-mails the owner a
 single-purpose expiring link (no personal data in the e-mail) and waits; the owner uploads what the
-system holds or says what was erased or kept.
+system holds, says what was erased or kept, or confirms the corrections it lists.
 
 Nothing here logs, raises or e-mails a personal value: runs hold counts, states and the connectors'
 errors (which carry none); the identity and the exported points are kept only encrypted.
@@ -29,17 +31,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from records.connectors import ConnectorError, ExportedPoint, Identity
+from records.connectors import ConnectorError, CorrectionChanges, ExportedPoint, Identity
 from records.connectors.datasets import DatasetError
 from records.connectors.registry import external_systems, system_connector
 from records.erasure import RETAIN, erasure_plan_for_systems
 from records.models import Consumer, DataPointType, RetentionHold, System
 from records.vault import vault_delete, vault_put
+from requests_app.correction.tasks import correction_complete_task
 from requests_app.deletion.tasks import deletion_complete_task
 from requests_app.emails import email_send
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import event_record
-from requests_app.models import FulfilmentStepDone, OwnerTask, PrivacyRequest, Status
+from requests_app.models import FulfilmentStepDone, OwnerTask, PrivacyRequest, Status, point_value_withheld
 from requests_app.models import SystemRun as Run
 from requests_app.reports.tasks import fulfil_access_task
 from requests_app.states import state_change
@@ -62,6 +65,7 @@ ANSWERED = (R.DONE, R.SKIPPED)
 VAULT_FOLDER = "system-exports"
 REPORT_STORED_STEP = "report.stored"  # requests_app.reports.services.STEP_STORED
 MAX_ERROR = 300
+COUNTS = ("found", "exported", "erased", "kept", "corrected")  # what a run's events may say of its answer
 
 
 def _change(
@@ -108,6 +112,19 @@ def _seal(identity: dict[str, str]) -> str:
     return _fernet().encrypt(json.dumps(identity, sort_keys=True).encode()).decode()
 
 
+def _seal_changes(changes: dict[str, str]) -> str:
+    return _fernet().encrypt(json.dumps(changes, sort_keys=True).encode()).decode() if changes else ""
+
+
+def _unseal_changes(sealed: str) -> dict[str, str]:
+    if not sealed:
+        return {}
+    try:
+        return json.loads(_fernet().decrypt(sealed.encode()))
+    except InvalidToken:
+        raise ConnectorError("the run's corrections cannot be decrypted with the configured keys") from None
+
+
 def _unseal(sealed: str) -> Identity:
     if not sealed:
         return Identity()
@@ -139,11 +156,20 @@ def _points_store(points: list[ExportedPoint]) -> tuple[str, str]:
 # --- Fan-out and gathering ---------------------------------------------------------------------------
 
 
-def system_runs_gather(*, request: PrivacyRequest, step: str, identity: dict[str, str]) -> bool:
+def system_runs_gather(
+    *, request: PrivacyRequest, step: str, identity: dict[str, str], changes: dict[str, str] | None = None
+) -> bool:
     """Create the runs of `step` for every external system (once), enqueue the new ones after commit,
     and say whether every run of the step has answered (done or skipped). With no external system
-    configured there is nothing to wait for."""
+    configured there is nothing to wait for.
+
+    For `correct`, `changes` are the new values by data-point type code: only the systems whose data map
+    holds one of the types get a run, each sealed with the values of its own types. Never-disclose and
+    image types are never sent (the requester only flags them; staff handle them)."""
     systems = external_systems()
+    per_system: dict[int, dict[str, str]] = {}
+    if step == Run.Step.CORRECT:
+        systems, per_system = _systems_holding(systems, changes or {})
     if not systems:
         return True
     with transaction.atomic():
@@ -156,7 +182,13 @@ def system_runs_gather(*, request: PrivacyRequest, step: str, identity: dict[str
             try:
                 with transaction.atomic():  # a savepoint: a concurrent fan-out may have created it
                     created.append(
-                        Run.objects.create(request=request, system=system, step=step, identity_sealed=sealed)
+                        Run.objects.create(
+                            request=request,
+                            system=system,
+                            step=step,
+                            identity_sealed=sealed,
+                            changes_sealed=_seal_changes(per_system.get(system.pk, {})),
+                        )
                     )
             except IntegrityError:
                 continue
@@ -169,6 +201,27 @@ def system_runs_gather(*, request: PrivacyRequest, step: str, identity: dict[str
             ids = [run.pk for run in created]
             transaction.on_commit(lambda: [system_run_task.delay(pk) for pk in ids])
         return not Run.objects.filter(request=request, step=step).exclude(state__in=ANSWERED).exists()
+
+
+def _systems_holding(
+    systems: list[System], changes: dict[str, str]
+) -> tuple[list[System], dict[int, dict[str, str]]]:
+    """The systems whose data map holds a corrected type, and each one's share of the changes."""
+    types = {t.code: t for t in DataPointType.objects.filter(code__in=changes)}
+    changes = {
+        code: value
+        for code, value in changes.items()
+        if code in types and not point_value_withheld(types[code])
+    }
+    if not changes:
+        return [], {}
+    held: dict[int, set[str]] = {}
+    for system_id, code in DataPointType.objects.filter(
+        code__in=changes, category__systems__in=systems
+    ).values_list("category__systems", "code"):
+        held.setdefault(system_id, set()).add(code)
+    chosen = [system for system in systems if system.pk in held]
+    return chosen, {s.pk: {code: changes[code] for code in sorted(held[s.pk])} for s in chosen}
 
 
 def external_erased_system_ids(*, consumer: Consumer | None) -> list[int]:
@@ -193,6 +246,8 @@ def _continue_if_answered(request_id: int, step: str) -> bool:
         transaction.on_commit(lambda: fulfil_access_task.delay(request_id))
     elif step == Run.Step.ERASE:
         transaction.on_commit(lambda: deletion_complete_task.delay(request_id))
+    elif step == Run.Step.CORRECT:
+        transaction.on_commit(lambda: correction_complete_task.delay(request_id))
     return True
 
 
@@ -234,6 +289,20 @@ def system_runs_outcomes(*, request: PrivacyRequest) -> list[dict]:
         outcome["nothing"] = not (outcome["deleted"] or outcome["deidentified"] or outcome["retained"])
         outcomes.append(outcome)
     return outcomes
+
+
+def system_runs_corrections(*, request: PrivacyRequest) -> dict[str, list[str]]:
+    """The names of the external systems a correction reached, for the requester's e-mail: `corrected`
+    (records written), `nothing` (the system held nothing for the person), `skipped` (staff closed the
+    run without the system's answer)."""
+    result: dict[str, list[str]] = {"corrected": [], "nothing": [], "skipped": []}
+    runs = Run.objects.filter(request=request, step=Run.Step.CORRECT).select_related("system")
+    for run in runs.order_by("system__position", "pk"):
+        if run.state == R.SKIPPED:
+            result["skipped"].append(run.system.name)
+        elif run.state == R.DONE:
+            result["corrected" if run.corrected else "nothing"].append(run.system.name)
+    return result
 
 
 # --- One run -----------------------------------------------------------------------------------------
@@ -287,6 +356,15 @@ def system_run_execute(*, run_id: int, retries: int = 0) -> bool:
                 kept=outcome.retained,
                 outcome=_outcome_json(outcome),
             )
+        if run.step == Run.Step.CORRECT:
+            changes = _unseal_changes(run.changes_sealed)
+            result = connector.correct(handles, CorrectionChanges(point_types=changes)) if handles else None
+            return _finish(
+                run,
+                found=len(handles),
+                corrected=result.points_updated if result else 0,
+                outcome={"types": sorted(changes)},
+            )
         raise DatasetError([f"{system.code}: step {run.step} is not carried out across systems"])
     except DatasetError as exc:
         _fail(run, error=str(exc).splitlines()[0], configuration=True, retries=retries)
@@ -321,13 +399,14 @@ def _finish(run: Run, **counts) -> bool:
         if run.state != R.RUNNING:  # skipped by staff meanwhile: what came back is not used
             transaction.on_commit(lambda: vault_delete(counts.get("points_name", "")))
             return False
-        data = {k: counts[k] for k in ("found", "exported", "erased", "kept") if k in counts}
+        data = {k: counts[k] for k in COUNTS if k in counts}
         _change(
             run,
             R.DONE,
             data=data,
             finished_at=timezone.now(),
             identity_sealed="",
+            changes_sealed="",
             last_error="",
             **counts,
         )
@@ -411,6 +490,7 @@ def system_run_skip(*, run_id: int, actor, reason: str) -> Run:
             skip_reason=reason,
             finished_at=timezone.now(),
             identity_sealed="",
+            changes_sealed="",
             next_attempt_at=None,
         )
         OwnerTask.objects.filter(run=run, answered_at__isnull=True).update(
@@ -487,6 +567,8 @@ def _resume_gathered(stuck: datetime) -> int:
             if FulfilmentStepDone.objects.filter(request_id=request_id, step=REPORT_STORED_STEP).exists():
                 continue
             fulfil_access_task.delay(request_id)
+        elif step == Run.Step.CORRECT:
+            correction_complete_task.delay(request_id)
         else:
             deletion_complete_task.delay(request_id)
         resumed += 1
@@ -601,7 +683,9 @@ def system_runs_closed_hook(*, request: PrivacyRequest) -> None:
     """Lifecycle hook when a request closes (registered in RequestsAppConfig.ready): whatever its runs
     still hold to find the person goes, and an owner's open link stops working. A completed request's
     runs have all answered already; this is for one denied or withdrawn while a system was still out."""
-    Run.objects.filter(request=request).exclude(identity_sealed="").update(identity_sealed="")
+    Run.objects.filter(request=request).exclude(identity_sealed="", changes_sealed="").update(
+        identity_sealed="", changes_sealed=""
+    )
     OwnerTask.objects.filter(run__request=request, answered_at__isnull=True).update(
         expires_at=timezone.now(), next_reminder_at=None
     )
@@ -699,6 +783,30 @@ def owner_task_erasure(
     )
 
 
+def owner_task_corrections(task: OwnerTask) -> list[tuple[str, str]]:
+    """What the owner is asked to write: each corrected type's name and its new value (sealed in the run)."""
+    changes = _unseal_changes(task.run.changes_sealed)
+    names = dict(DataPointType.objects.filter(code__in=changes).values_list("code", "name"))
+    return [(names.get(code, code), value) for code, value in sorted(changes.items())]
+
+
+def owner_task_corrected(*, token: str, count: int) -> OwnerTask:
+    """The owner's answer to a correction: the listed values were written to `count` records."""
+    task = owner_task_for_token(token)
+    if task is None:
+        raise RequestError(_("This link no longer works."), code="link_dead")
+    if task.run.step != Run.Step.CORRECT:
+        raise RequestError(_("This task does not ask for a correction."), code="wrong_step")
+    if count < 1:
+        raise RequestError(_("Say how many records; if there are none, say that the system holds nothing."))
+    types = sorted(_unseal_changes(task.run.changes_sealed))
+    return _owner_answer(
+        task,
+        answer=OwnerTask.Answer.CORRECTED,
+        counts={"found": count, "corrected": count, "outcome": {"types": types}},
+    )
+
+
 def _owner_outcome(system: System, *, action: str, reason: str = "", explanation: str = "", **counts) -> dict:
     return {
         "system": system.code,
@@ -722,7 +830,7 @@ def _owner_answer(task: OwnerTask, *, answer: str, counts: dict, kept_reason: st
         task.answered_at, task.answer, task.kept_reason = timezone.now(), answer, kept_reason
         task.next_reminder_at = None
         task.save(update_fields=["answered_at", "answer", "kept_reason", "next_reminder_at"])
-        data = {k: counts[k] for k in ("found", "exported", "erased", "kept") if k in counts}
+        data = {k: counts[k] for k in COUNTS if k in counts}
         _change(
             run,
             R.DONE,
@@ -730,6 +838,7 @@ def _owner_answer(task: OwnerTask, *, answer: str, counts: dict, kept_reason: st
             data={**data, "answer": answer},
             finished_at=timezone.now(),
             identity_sealed="",
+            changes_sealed="",
             **counts,
         )
         _continue_if_answered(run.request_id, run.step)

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_http_methods
 from requests_app.exceptions import RequestError
 from requests_app.models import SystemRun
 from requests_app.systems import services as systems
-from requests_app.systems.forms import OwnerErasureForm, OwnerUploadForm
+from requests_app.systems.forms import OwnerCorrectionForm, OwnerErasureForm, OwnerUploadForm
 from requests_app.web import rate_limited
 
 TEMPLATE = "requests_app/systems/owner_task.html"
@@ -35,6 +35,7 @@ def system_owner_task(request, token: str):
     allowed = systems.owner_allowed_types(run.system)
     upload_form = OwnerUploadForm(allowed=set(allowed))
     erasure_form = OwnerErasureForm()
+    correction_form = OwnerCorrectionForm()
     error = ""
     if request.method == "POST":
         action = request.POST.get("action", "")
@@ -59,6 +60,11 @@ def system_owner_task(request, token: str):
                         explanation=data["explanation"],
                     )
                     return _page(request, {"done": True, "run": run})
+            elif action == "corrected" and run.step == SystemRun.Step.CORRECT:
+                correction_form = OwnerCorrectionForm(request.POST)
+                if correction_form.is_valid():
+                    systems.owner_task_corrected(token=token, count=correction_form.cleaned_data["count"])
+                    return _page(request, {"done": True, "run": run})
             else:
                 error = _("Choose one of the answers below.")
         except RequestError as exc:
@@ -72,6 +78,8 @@ def system_owner_task(request, token: str):
             "allowed": sorted(allowed.values(), key=lambda t: t.code),
             "upload_form": upload_form,
             "erasure_form": erasure_form,
+            "correction_form": correction_form,
+            "corrections": systems.owner_task_corrections(task) if run.step == SystemRun.Step.CORRECT else [],
             "error": error,
             "max_mb": settings.MANUAL_UPLOAD_MAX_BYTES / 1024 / 1024,
             "plan": systems.owner_task_plan(task) if run.step == SystemRun.Step.ERASE else None,

@@ -14,16 +14,27 @@ import pytest
 import sqlalchemy as sa
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils import timezone
 from pypdf import PdfReader
 
 from records.models import DataPoint
 from records.vault import vault_get
+from requests_app.correction import services as correction
 from requests_app.deletion.services import deletion_confirm
 from requests_app.fulfilment import fulfilment_enqueue, request_approve
 from requests_app.management.commands.seed_demo import DataPointMaker
-from requests_app.models import AccessReport, DeletionCase, Kind, PrivacyRequest, Status, SystemRun
+from requests_app.models import (
+    AccessReport,
+    CorrectionCase,
+    DeletionCase,
+    Kind,
+    PrivacyRequest,
+    RequestEvent,
+    Status,
+    SystemRun,
+)
 from requests_app.systems.services import system_runs_sweep
-from tests.factories import ConsumerFactory, PrivacyRequestFactory
+from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 from tests.records import external_schema
 from tests.records.conftest import mariadb_database, postgres_database
 from tests.requests_app.systems.conftest import OWNER, external_system
@@ -180,3 +191,56 @@ def test_an_access_request_and_a_deletion_span_every_kind_of_system_with_one_fai
     assert len([m for m in worker.mails() if "is complete" in m]) == 1
     assert len(mails_with(worker, f"To: {OWNER}")) == 2
     assert AccessReport.objects.filter(request=access).count() == 1
+
+
+def test_an_approved_correction_reaches_every_kind_of_system_and_is_answered_once_all_have(
+    worker, pg_url, maria_url, tmp_path
+):
+    external_schema.build(maria_url).dispose()  # the PostgreSQL system's tables come later
+    pg = sql_system(tmp_path, "pg_billing", "PG_BILLING_URL", 40)
+    sql_system(tmp_path, "maria_billing", "MARIA_BILLING_URL", 41)
+    external_system("paper_files", connector="manual", owner_email=OWNER, name="Paper files", position=60)
+    maya = ConsumerFactory(**external_schema.MAYA)
+    DataPoint.objects.bulk_create(DataPointMaker(random.Random(5)).rich(maya))
+    request = PrivacyRequestFactory(
+        kind=Kind.CORRECT, status=Status.FULFILLING, consumer=maya, submission__email=maya.email
+    )
+    CorrectionCase.objects.create(request=request, invited_at=timezone.now())
+    address = DataPoint.objects.get(
+        consumer=maya, system__code="member_accounts", point_type__code="postal_address"
+    )
+    new = "500 Howard Street, San Francisco, CA 94105"
+    correction.correction_submit(request=request, items=[correction.ItemInput(address.pk, new)])
+    approver = staff_member("april_approver", "approver")
+    correction.correction_decide(request=request, actor=approver, approve=True, notes="Lease seen.")
+
+    def pg_failed_twice():
+        run = SystemRun.objects.filter(request=request, system=pg).first()
+        return run and run.state == SystemRun.State.FAILING and run.attempts == 2 and run
+
+    worker.wait_for(pg_failed_twice, timeout=60, what="the PostgreSQL system to fail twice")
+    assert not [m for m in worker.mails() if "is complete" in m]  # the requester waits
+    external_schema.build(pg_url).dispose()  # recovers before the third attempt
+
+    owner_answer(worker, 1, {"action": "corrected", "count": "1"})
+    [asked] = mails_with(worker, f"To: {OWNER}")
+    assert new not in asked and maya.email not in asked  # the owner's e-mail holds no personal data
+    worker.wait_for(
+        lambda: PrivacyRequest.objects.get(pk=request.pk).status == Status.COMPLETED,
+        timeout=120,
+        what="the correction to complete",
+    )
+    runs = {r.system.code: r for r in SystemRun.objects.filter(request=request).select_related("system")}
+    assert runs["pg_billing"].attempts == 3
+    assert all(r.state == SystemRun.State.DONE and not r.changes_sealed for r in runs.values())
+    for url in (pg_url, maria_url):
+        engine = sa.create_engine(url)
+        with engine.connect() as conn:
+            streets = dict(conn.execute(sa.text("SELECT id, street FROM customers")).all())
+        engine.dispose()
+        assert streets == {1: new, 2: "45 Ocean Avenue"}
+    worker.wait_for(lambda: [m for m in worker.mails() if "is complete" in m] or None, what="the e-mail")
+    [done] = [m for m in worker.mails() if f"Your correction request {request.reference} is complete" in m]
+    assert "Pg Billing, Maria Billing, Paper files" in " ".join(done.split())
+    events = str(list(RequestEvent.objects.filter(request=request).values_list("data", "reason")))
+    assert new not in events and "Howard" not in events

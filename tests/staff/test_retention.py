@@ -4,9 +4,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.files.storage import default_storage
 
+from records.models import System
+from records.vault import vault_put
 from requests_app.lifecycle import event_record
-from requests_app.models import RequestEvent, Status, Submission
+from requests_app.models import OwnerTask, RequestEvent, Status, Submission, SystemRun
 from staff.retention import records_purge, retention_cutoff
 from staff.tasks import purge_expired_records_task
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, SubmissionFactory
@@ -92,3 +95,60 @@ def test_the_purge_runs_again_without_doing_anything_twice(django_capture_on_com
 def test_the_beat_task_purges():
     _closed(40)
     assert purge_expired_records_task.delay().get() == 1
+
+
+def test_the_purge_blanks_the_external_systems_free_text_and_what_they_still_hold_sealed(
+    django_capture_on_commit_callbacks,
+):
+    old = _closed(25)
+    system = System.objects.create(code="paper_files", name="Paper files", connector=System.Connector.MANUAL)
+    stored = vault_put(content=b'[{"value": "Maya Chen"}]', folder="system-exports")
+    skipped = SystemRun.objects.create(
+        request=old,
+        system=system,
+        step=SystemRun.Step.EXPORT,
+        state=SystemRun.State.SKIPPED,
+        skip_reason="Maya Chen's file is in the archive in Oakland",
+        identity_sealed="sealed-identity",
+        points_name=stored.name,
+        points_sha256=stored.sha256,
+    )
+    kept = SystemRun.objects.create(
+        request=old,
+        system=system,
+        step=SystemRun.Step.ERASE,
+        state=SystemRun.State.DONE,
+        kept=1,
+        changes_sealed="sealed-changes",
+        outcome={
+            "system": "paper_files",
+            "action": "retain",
+            "explanation": "Maya's lease dispute",
+            "retained": 1,
+        },
+    )
+    OwnerTask.objects.create(
+        run=kept,
+        token_hash="0" * 64,
+        expires_at=NOW,
+        sent_at=NOW,
+        answer=OwnerTask.Answer.KEPT,
+        kept_reason="Maya's lease dispute",
+    )
+    recent = _closed(3)
+    recent_run = SystemRun.objects.create(
+        request=recent, system=system, step=SystemRun.Step.EXPORT, state="skipped", skip_reason="kept for now"
+    )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert records_purge(now=NOW) == 1
+
+    skipped.refresh_from_db()
+    kept.refresh_from_db()
+    assert (skipped.skip_reason, skipped.identity_sealed, skipped.points_name) == ("", "", "")
+    assert not default_storage.exists(stored.name)
+    assert (kept.changes_sealed, kept.outcome["explanation"]) == ("", "")
+    assert (kept.state, kept.kept, kept.outcome["action"]) == ("done", 1, "retain")  # the record stays
+    assert OwnerTask.objects.get(run=kept).kept_reason == ""
+    recent_run.refresh_from_db()
+    assert recent_run.skip_reason == "kept for now"

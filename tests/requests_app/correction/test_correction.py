@@ -26,11 +26,14 @@ from requests_app.models import (
     ProcessorNotice,
     RequestEvent,
     Status,
+    SystemRun,
 )
 from requests_app.states import state_change
+from requests_app.systems import services as systems
 from requests_app.web import STATUS_ACCESS_KEY
 from staff.evidence import correction_decision_record
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
+from tests.requests_app.systems.conftest import billing_system
 from verification.uploads import SanitizedUpload
 
 pytestmark = pytest.mark.django_db
@@ -488,3 +491,32 @@ def test_a_wrong_password_is_flagged_and_approving_tells_the_requester_a_reset_l
     assert correct_request.status == Status.COMPLETED
     completed = next(m for m in outbox if "is complete" in m.subject)
     assert "reset link" in completed.body and held not in completed.body
+
+
+def test_an_approved_correction_waits_for_the_external_systems_before_the_requester_is_told(
+    correct_request, approver, outbox, tmp_path, monkeypatch, django_capture_on_commit_callbacks
+):
+    billing = billing_system(tmp_path, monkeypatch, url=f"sqlite:///{tmp_path / 'billing.sqlite3'}")
+    address = _point(correct_request.consumer, "member_accounts", "postal_address")
+    correction.correction_submit(
+        request=correct_request, items=[ItemInput(address.pk, "500 Howard Street, San Francisco, CA 94105")]
+    )
+    with django_capture_on_commit_callbacks(execute=False):  # the run's task is not run yet
+        correction.correction_decide(
+            request=correct_request, actor=approver, approve=True, notes="Lease seen."
+        )
+
+    address.refresh_from_db()
+    assert address.value.startswith("500 Howard Street")  # the portal's own tables at once
+    correct_request.refresh_from_db()
+    assert correct_request.status == Status.FULFILLING
+    assert correct_request.correction_case.state == CorrectionCase.State.APPROVED
+    assert not any("is complete" in m.subject for m in outbox)
+    run = SystemRun.objects.get(request=correct_request, system=billing, step=SystemRun.Step.CORRECT)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        systems.system_run_execute(run_id=run.pk)
+    correct_request.refresh_from_db()
+    assert (correct_request.status, correct_request.outcome) == (Status.COMPLETED, "complied")
+    [done] = [m for m in outbox if "is complete" in m.subject]
+    assert "Postal address (Member accounts)" in done.body and "systems of ours: Billing" in done.body
