@@ -1,10 +1,12 @@
-"""Files at rest: encrypted with Fernet (MultiFernet for key rotation), stored through Django's storage.
+"""Files at rest, and small sealed values in database fields: encrypted with Fernet (MultiFernet for key
+rotation); files stored through Django's storage.
 
 Reports and uploaded documents go through here and nowhere else; storage names are random and carry
 nothing about the person.
 """
 
 import hashlib
+import json
 import secrets
 from dataclasses import dataclass
 
@@ -27,6 +29,21 @@ class VaultError(Exception):
 
 def _fernet() -> MultiFernet:
     return MultiFernet([Fernet(key) for key in settings.FERNET_KEYS])
+
+
+def vault_seal(value: dict) -> str:
+    """A small JSON value (an identity, corrected values) encrypted for a database field; "" for nothing."""
+    return _fernet().encrypt(json.dumps(value, sort_keys=True).encode()).decode() if value else ""
+
+
+def vault_unseal(sealed: str) -> dict:
+    """What vault_seal sealed; {} for ""; VaultError when no configured key opens it."""
+    if not sealed:
+        return {}
+    try:
+        return json.loads(_fernet().decrypt(sealed.encode()))
+    except InvalidToken:
+        raise VaultError("the sealed value cannot be decrypted with the configured keys") from None
 
 
 def vault_put(*, content: bytes, folder: str) -> StoredFile:

@@ -24,7 +24,6 @@ import secrets
 from dataclasses import asdict
 from datetime import datetime, timedelta
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -36,7 +35,7 @@ from records.connectors.datasets import DatasetError
 from records.connectors.registry import external_systems, system_connector
 from records.erasure import RETAIN, erasure_plan_for_systems
 from records.models import Consumer, DataPointType, RetentionHold, System
-from records.vault import vault_delete, vault_put
+from records.vault import VaultError, vault_delete, vault_put, vault_seal, vault_unseal
 from requests_app.correction.tasks import correction_complete_task
 from requests_app.deletion.tasks import deletion_complete_task
 from requests_app.emails import email_send
@@ -96,11 +95,6 @@ def _change(
 # --- The identity and the exported points, encrypted -------------------------------------------------
 
 
-def _fernet() -> MultiFernet:
-    # The keys the reports and uploads use (records.vault); newest first, so rotation works the same way.
-    return MultiFernet([Fernet(key) for key in settings.FERNET_KEYS])
-
-
 def consumer_identity(consumer: Consumer | None) -> dict[str, str]:
     """The matched consumer's normalised exact keys (DESIGN §5): what every connector locates by."""
     if consumer is None:
@@ -108,30 +102,18 @@ def consumer_identity(consumer: Consumer | None) -> dict[str, str]:
     return {"email": consumer.email, "phone": consumer.phone, "member_number": consumer.member_number or ""}
 
 
-def _seal(identity: dict[str, str]) -> str:
-    return _fernet().encrypt(json.dumps(identity, sort_keys=True).encode()).decode()
-
-
-def _seal_changes(changes: dict[str, str]) -> str:
-    return _fernet().encrypt(json.dumps(changes, sort_keys=True).encode()).decode() if changes else ""
+def _unseal(sealed: str) -> Identity:
+    try:
+        return Identity.of(vault_unseal(sealed))
+    except VaultError:
+        raise ConnectorError("the run's identity cannot be decrypted with the configured keys") from None
 
 
 def _unseal_changes(sealed: str) -> dict[str, str]:
-    if not sealed:
-        return {}
     try:
-        return json.loads(_fernet().decrypt(sealed.encode()))
-    except InvalidToken:
+        return vault_unseal(sealed)
+    except VaultError:
         raise ConnectorError("the run's corrections cannot be decrypted with the configured keys") from None
-
-
-def _unseal(sealed: str) -> Identity:
-    if not sealed:
-        return Identity()
-    try:
-        return Identity.of(json.loads(_fernet().decrypt(sealed.encode())))
-    except InvalidToken:
-        raise ConnectorError("the run's identity cannot be decrypted with the configured keys") from None
 
 
 def _points_store(points: list[ExportedPoint]) -> tuple[str, str]:
@@ -175,7 +157,7 @@ def system_runs_gather(
     with transaction.atomic():
         have = set(Run.objects.filter(request=request, step=step).values_list("system_id", flat=True))
         created: list[Run] = []
-        sealed = _seal(identity) if any(identity.values()) else ""
+        sealed = vault_seal(identity) if any(identity.values()) else ""
         for system in systems:
             if system.pk in have:
                 continue
@@ -187,7 +169,7 @@ def system_runs_gather(
                             system=system,
                             step=step,
                             identity_sealed=sealed,
-                            changes_sealed=_seal_changes(per_system.get(system.pk, {})),
+                            changes_sealed=vault_seal(per_system.get(system.pk, {})),
                         )
                     )
             except IntegrityError:
@@ -237,17 +219,21 @@ def system_runs_answered(*, request_id: int, step: str) -> bool:
     return not Run.objects.filter(request_id=request_id, step=step).exclude(state__in=ANSWERED).exists()
 
 
+# What waits for every system of a step: the report, the deletion's completion, the correction's.
+CONTINUATIONS = {
+    Run.Step.EXPORT: fulfil_access_task,
+    Run.Step.ERASE: deletion_complete_task,
+    Run.Step.CORRECT: correction_complete_task,
+}
+
+
 def _continue_if_answered(request_id: int, step: str) -> bool:
     """Inside the transaction that answered a run, with the request row locked (so that of two runs
     answering at once, the second sees the first): enqueue what waited for them all."""
     if not system_runs_answered(request_id=request_id, step=step):
         return False
-    if step == Run.Step.EXPORT:
-        transaction.on_commit(lambda: fulfil_access_task.delay(request_id))
-    elif step == Run.Step.ERASE:
-        transaction.on_commit(lambda: deletion_complete_task.delay(request_id))
-    elif step == Run.Step.CORRECT:
-        transaction.on_commit(lambda: correction_complete_task.delay(request_id))
+    task = CONTINUATIONS[step]
+    transaction.on_commit(lambda: task.delay(request_id))
     return True
 
 
@@ -563,14 +549,12 @@ def _resume_gathered(stuck: datetime) -> int:
     for request_id, step in list(candidates[:500]):
         if not system_runs_answered(request_id=request_id, step=step):
             continue
-        if step == Run.Step.EXPORT:
-            if FulfilmentStepDone.objects.filter(request_id=request_id, step=REPORT_STORED_STEP).exists():
-                continue
-            fulfil_access_task.delay(request_id)
-        elif step == Run.Step.CORRECT:
-            correction_complete_task.delay(request_id)
-        else:
-            deletion_complete_task.delay(request_id)
+        if (
+            step == Run.Step.EXPORT
+            and FulfilmentStepDone.objects.filter(request_id=request_id, step=REPORT_STORED_STEP).exists()
+        ):
+            continue
+        CONTINUATIONS[step].delay(request_id)
         resumed += 1
     return resumed
 
