@@ -480,9 +480,10 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
                 )
         except NormalizationError as exc:
             raise RequestError(exc.message, code="bad_value") from None
+    # The corrected points are rows of the portal's own table, the built-in connector's (external
+    # systems get their own runs below).
+    [builtin] = connectors_for(consumer)
     try:
-        # The corrected points are rows of the portal's own table: the built-in connector's, listed first.
-        builtin = connectors_for(consumer)[0]
         result = builtin.correct(
             consumer, CorrectionChanges(points=tuple(points), consumer_fields=consumer_fields)
         )

@@ -185,16 +185,6 @@ def deletion_cancel(*, request_id: int) -> bool:
 # --- Step 3: erase ------------------------------------------------------------------------------
 
 
-def _erase_everywhere(consumer, plan) -> EraseResult:
-    """Every connector holding the consumer's records carries out the plan; one result for the response."""
-    results = [connector.erase(consumer, plan) for connector in connectors_for(consumer)]
-    return EraseResult(
-        systems=tuple(outcome for result in results for outcome in result.systems),
-        identifiers_erased=all(result.identifiers_erased for result in results),
-        statements_deleted=sum(result.statements_deleted for result in results),
-    )
-
-
 def deletion_execute(*, request_id: int) -> bool:
     """Erase a confirmed deletion whose cancel window is over. Idempotent: True only when this call erased."""
     with transaction.atomic():
@@ -224,7 +214,8 @@ def deletion_execute(*, request_id: int) -> bool:
                 email=consumer.email, phone=consumer.phone, member_number=consumer.member_number
             )
         identity = consumer_identity(consumer)  # (external systems) taken before the erasure blanks it
-        result = _erase_everywhere(consumer, plan)
+        [builtin] = connectors_for(consumer)  # the portal's own copy; external systems below
+        result = builtin.erase(consumer, plan)
         _state_change(case, D.ERASED, erased_at=now, plan=plan.as_json(), outcome=_outcome_json(result))
         # --- External systems (requests_app.systems, issue 11): each erases in its own task; the request
         # completes here only when none is configured, else when the last one answers (deletion_complete).

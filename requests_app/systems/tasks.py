@@ -20,7 +20,7 @@ from requests_app.taskbase import RetryingTask
     retry_jitter=False,
 )
 def system_run_task(self, run_id: int) -> None:
-    """One external system's part of one request (export or erase)."""
+    """One external system's part of one request (export, erase or correct)."""
     from requests_app.systems.services import system_run_execute
 
     system_run_execute(run_id=run_id, retries=self.request.retries)
