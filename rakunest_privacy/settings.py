@@ -211,6 +211,12 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The first handler keeps each file's raw name for the upload checks (verification/upload_handlers.py).
+FILE_UPLOAD_HANDLERS = [
+    "verification.upload_handlers.RawFileNameUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Fernet keys (comma-separated, newest first) for reports and uploads at rest.
 _fernet_keys = env.list("FERNET_KEYS", default=[])
