@@ -173,7 +173,11 @@ CSRF_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = not DEBUG
 SECURE_SSL_REDIRECT = _parsed("DJANGO_SECURE_SSL_REDIRECT", _strict_bool, not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-SECURE_HSTS_SECONDS = 0 if DEBUG else 60 * 60 * 24 * 365
+SECURE_HSTS_SECONDS = _parsed("DJANGO_SECURE_HSTS_SECONDS", env.int, 0 if DEBUG else 60 * 60 * 24 * 365)
+# check --deploy is clean with these on (tests/test_settings.py); turn them off only for a domain whose
+# subdomains are not all served over HTTPS, or that must stay off the browsers' preload list.
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _parsed("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", _strict_bool, not DEBUG)
+SECURE_HSTS_PRELOAD = _parsed("DJANGO_SECURE_HSTS_PRELOAD", _strict_bool, not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
@@ -211,6 +215,12 @@ STORAGES = {
 }
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# The first handler keeps each file's raw name for the upload checks (verification/upload_handlers.py).
+FILE_UPLOAD_HANDLERS = [
+    "verification.upload_handlers.RawFileNameUploadHandler",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # Fernet keys (comma-separated, newest first) for reports and uploads at rest.
 _fernet_keys = env.list("FERNET_KEYS", default=[])
@@ -286,6 +296,18 @@ REPORT_ACCESS_MINUTES = _parsed(
 )  # a download code opens the files this long
 BENCH_ENDPOINTS = _parsed("BENCH_ENDPOINTS", _strict_bool, False)
 RATELIMIT_ENABLE = _parsed("RATELIMIT_ENABLE", _strict_bool, True)
+# Rate limits and code throttles count in the cache: a per-process cache (locmem) counts per worker,
+# multiplying every limit by the number of workers, so production needs a shared one while they are on.
+if (
+    not DEBUG
+    and RATELIMIT_ENABLE
+    and CACHES["default"]["BACKEND"]
+    in ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+):
+    raise ImproperlyConfigured(
+        "Set CACHE_URL to a shared cache (rediscache://…) in production: rate limits count per worker "
+        "otherwise (or set RATELIMIT_ENABLE=false)."
+    )
 # Authorized agents (Regs §7063) and uploads (verification/uploads.py).
 UPLOAD_MAX_BYTES = _parsed("UPLOAD_MAX_BYTES", env.int, 10 * 1024 * 1024)
 CLAMD_HOST = env.str("CLAMD_HOST", default="")  # optional virus scan of uploads when set

@@ -146,6 +146,8 @@ def sanitize_upload(
             f"Please rename it to end in {kind.extension} and upload it again.",
             code="type_mismatch",
         )
+    if kind is not _PDF:
+        _refuse_data_after_image(data, kind)
     try:
         if kind is _PDF:
             content, pages, removed = _sanitize_pdf(data, max_pages=max_pdf_pages)
@@ -222,6 +224,77 @@ def _malformed(kind: _Kind) -> UploadRejected:
 
 
 # --- images ---------------------------------------------------------------------------------------
+
+
+def _refuse_data_after_image(data: bytes, kind: _Kind) -> None:
+    """Refuse bytes after the image's end marker (PNG IEND, JPEG EOI): a valid image followed by an
+    HTML page or an archive is a polyglot that other software may open as that second file. Decoders
+    ignore such a tail, so it is found by walking the file's own structure. Extra complete JPEG images
+    after the first are allowed: phones store gain and depth maps there (Multi-Picture Format)."""
+    end = _png_end(data) if kind is _PNG else _jpeg_end(data, 0)
+    while kind is _JPEG and end is not None and end < len(data) and data.startswith(b"\xff\xd8", end):
+        end = _jpeg_end(data, end)
+    if end is None:
+        raise _malformed(kind)
+    if end != len(data):
+        raise UploadRejected(
+            f"The file holds other data after the end of the {kind.label}, so it was not accepted. Please "
+            f"upload the image on its own: take a screenshot or export a fresh copy as {kind.extension}, "
+            "or upload a PDF.",
+            code="trailing_data",
+        )
+
+
+def _png_end(data: bytes) -> int | None:
+    """The offset just after the IEND chunk, or None when the chunks do not hold together."""
+    offset = 8  # the signature
+    while offset + 12 <= len(data):
+        length, chunk_type = struct.unpack(">I4s", data[offset : offset + 8])
+        offset += 12 + length
+        if offset > len(data):
+            return None
+        if chunk_type == b"IEND":
+            return offset
+    return None
+
+
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})  # TEM and RSTn carry no length
+
+
+def _jpeg_end(data: bytes, start: int) -> int | None:
+    """The offset just after the EOI marker of the JPEG starting at `start` (its SOI), or None."""
+    offset = start + 2
+    size = len(data)
+    while offset < size:
+        if data[offset] != 0xFF:
+            return None
+        while offset < size and data[offset] == 0xFF:  # fill bytes
+            offset += 1
+        if offset >= size:
+            return None
+        marker = data[offset]
+        offset += 1
+        if marker == 0xD9:
+            return offset
+        if marker in _JPEG_STANDALONE:
+            continue
+        if marker in (0x00, 0xD8) or offset + 2 > size:
+            return None
+        length = struct.unpack(">H", data[offset : offset + 2])[0]
+        if length < 2:
+            return None
+        offset += length
+        if marker == 0xDA:  # start of scan: entropy-coded data up to the next marker that is not
+            while True:  # a stuffed zero or a restart marker
+                offset = data.find(b"\xff", offset)
+                if offset < 0 or offset + 1 >= size:
+                    return None
+                following = data[offset + 1]
+                if following == 0x00 or 0xD0 <= following <= 0xD7 or following == 0xFF:
+                    offset += 1 if following == 0xFF else 2
+                    continue
+                break
+    return None
 
 
 def _sanitize_image(data: bytes, kind: _Kind, *, max_pixels: int) -> tuple[bytes, tuple[str, ...]]:

@@ -11,6 +11,7 @@ from requests_app.forms import CodeForm, StatusLookupForm, normalised
 from requests_app.intake.forms import RequestForm
 from requests_app.models import AgentAuthorization
 from verification.normalize import email_is_confusable, normalize_email
+from verification.upload_handlers import upload_raw_name
 from verification.uploads import UploadRejected
 
 _SOS_NUMBER = re.compile(r"^[A-Z0-9]{6,14}$")
@@ -96,7 +97,7 @@ class AgentRequestForm(RequestForm):
     def clean_document(self):
         upload = self.cleaned_data["document"]
         try:
-            return agent_document_sanitize(name=upload.name, stream=upload)
+            return agent_document_sanitize(name=upload_raw_name(upload), stream=upload)
         except UploadRejected as exc:
             raise forms.ValidationError(exc.message, code=exc.code) from None
 

@@ -24,6 +24,7 @@ from requests_app.models import AgentAuthorization, Kind, PrivacyRequest
 from requests_app.session_access import session_access_grant, session_access_id
 from requests_app.web import client_ip, rate_limited
 from verification.exceptions import VerificationError
+from verification.upload_handlers import RawFileNameUploadHandler
 
 SUBMITTED_KEY = "agent_submitted_request_ids"
 STATUS_PENDING_KEY = "agent_status_pending"
@@ -74,7 +75,7 @@ def agent_new(request):
                 status=413,
             )
         # The body is at most ~10 MB here: keep the unsanitised file in memory, never in a temp file.
-        request.upload_handlers = [_InMemoryUploadHandler(request)]
+        request.upload_handlers = [RawFileNameUploadHandler(request), _InMemoryUploadHandler(request)]
         try:
             request.POST, request.FILES  # noqa: B018  (parse now, to turn a broken body into a message)
         except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from requests_app.correction.services import MAX_VALUE_LENGTH, ItemInput, normalised_for_type
 from requests_app.models import point_value_withheld
 from verification.normalize import NormalizationError
+from verification.upload_handlers import upload_raw_name
 from verification.uploads import UploadRejected, sanitize_upload
 
 
@@ -47,7 +48,7 @@ class CorrectionForm(forms.Form):
         if not upload:
             return None
         try:
-            return sanitize_upload(name=upload.name, stream=upload)
+            return sanitize_upload(name=upload_raw_name(upload), stream=upload)
         except UploadRejected as exc:
             raise forms.ValidationError(exc.message) from None
 

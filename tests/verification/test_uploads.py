@@ -272,6 +272,45 @@ def test_png_header_followed_by_html_is_refused() -> None:
     refused("malformed", "scan.png", polyglot)
 
 
+HTML_PAGE = b"<html><body><script>alert(document.cookie)</script></body></html>"
+
+
+@pytest.mark.parametrize(
+    ("name", "image", "tail"),
+    [
+        ("scan.png", VALID_PNG, HTML_PAGE),
+        ("photo.jpg", VALID_JPEG, HTML_PAGE),
+        ("photo.jpg", image_bytes("JPEG", progressive=True), b"PK\x03\x04" + bytes(40)),
+        ("scan.png", VALID_PNG, b"\x00"),
+    ],
+    ids=["png-then-html", "jpeg-then-html", "progressive-jpeg-then-zip", "png-then-one-byte"],
+)
+def test_a_valid_image_followed_by_other_content_is_refused(name: str, image: bytes, tail: bytes) -> None:
+    sanitize(name, image)  # the image alone is accepted
+    error = refused("trailing_data", name, image + tail)
+    assert "after the end of the" in error.message
+
+
+def test_a_png_whose_chunks_run_past_the_end_of_the_file_is_refused() -> None:
+    refused("malformed", "scan.png", VALID_PNG[:-8])
+
+
+def test_a_jpeg_followed_by_a_second_complete_jpeg_is_accepted() -> None:
+    """Phones append gain and depth maps as further JPEGs (Multi-Picture Format)."""
+    output = io.BytesIO()
+    Image.new("RGB", (40, 20), "red").save(
+        output, "MPO", save_all=True, append_images=[Image.new("RGB", (4, 2))]
+    )
+    assert sanitize("photo.jpg", output.getvalue()).content_type == "image/jpeg"
+
+
+def test_a_pdf_followed_by_other_content_is_stored_without_it() -> None:
+    result = sanitize("permission.pdf", VALID_PDF + HTML_PAGE)
+
+    assert b"<script>" not in result.content
+    assert result.content.rstrip().endswith(b"%%EOF")
+
+
 def test_svg_content_is_refused_even_when_named_png() -> None:
     svg = b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"><rect width="10" height="10"/></svg>'
 

@@ -266,7 +266,12 @@ REFUSED = {
         b"<html><script>alert(1)</script></html>",
         "This type of file is not accepted",
     ),
-    "nul_in_the_name": ("permission.html\x00.pdf", pdf_permission(), "second file type"),
+    "nul_in_the_name": ("permission.html\x00.pdf", pdf_permission(), "characters that are not allowed"),
+    "png_then_html": (
+        "permission.png",
+        png_permission() + b"<html><script>alert(1)</script></html>",
+        "after the end",
+    ),
     "decompression_bomb": ("scan.png", png_bomb(), "too many pixels"),
     "encrypted_pdf": ("permission.pdf", encrypted_pdf(), "password-protected or encrypted"),
     "pdf_named_png": ("permission.png", pdf_permission(), "rename it to end in .pdf"),
@@ -288,13 +293,61 @@ def test_hostile_uploads_are_refused_with_what_to_send_instead_and_nothing_is_wr
     assert outbox == []
 
 
-def test_a_nul_in_the_name_never_reaches_the_stored_display_name(
+def raw_multipart(file_name: bytes, content: bytes) -> tuple[bytes, str]:
+    """The agent form as a raw multipart body, the file name's bytes written exactly as given."""
+    boundary = "----rakunest-raw-boundary"
+    fields = {key: value for key, value in agent_data(None).items() if key != "document"}
+    parts = []
+    for key, value in fields.items():
+        for item in value if isinstance(value, list) else [value]:
+            parts.append(
+                f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{item}\r\n'.encode()
+            )
+    parts.append(
+        f"--{boundary}\r\n".encode()
+        + b'Content-Disposition: form-data; name="document"; filename="'
+        + file_name
+        + b'"\r\nContent-Type: application/octet-stream\r\n\r\n'
+        + content
+        + b"\r\n"
+    )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+@pytest.mark.parametrize(
+    "file_name",
+    [
+        b"permis\x00sion.png",
+        b"\x00",
+        b"permission\x1b.png",
+        b"permission.html\r.png",
+        b"permission&#13;.html.png",
+    ],
+    ids=["nul", "only-nul", "escape", "carriage-return", "html-entity-control"],
+)
+def test_control_characters_in_the_raw_file_name_are_refused_though_django_strips_them(
+    client, maya, outbox, django_capture_on_commit_callbacks, file_name
+):
+    body, content_type = raw_multipart(file_name, png_permission())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.generic("POST", NEW, body, content_type=content_type)
+
+    assert response.status_code == 400
+    assert "characters that are not allowed" in response.content.decode()
+    assert_nothing_written()
+    assert outbox == []
+
+
+def test_a_raw_multipart_body_with_an_ordinary_name_is_accepted(
     client, maya, django_capture_on_commit_callbacks
 ):
-    submit(
-        client, django_capture_on_commit_callbacks, agent_data(upload("permis\x00sion.png", png_permission()))
-    )
-    assert AgentAuthorization.objects.get().document_display_name == "permission.png"
+    body, content_type = raw_multipart("Permission signée.png".encode(), png_permission())
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.generic("POST", NEW, body, content_type=content_type)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert AgentAuthorization.objects.get().document_display_name == "Permission signée.png"
 
 
 def test_a_pdf_with_javascript_and_an_open_action_is_stored_without_them(

@@ -325,6 +325,18 @@ def test_an_unsafe_upload_is_refused_with_a_message_and_nothing_is_written(clien
     assert CorrectionCase.objects.get(request=correct_request).state == CorrectionCase.State.AWAITING_DETAILS
 
 
+def test_a_document_with_a_nul_in_its_name_is_refused_though_django_strips_it(client, correct_request):
+    _open_status(client, correct_request)
+    name = _point(correct_request.consumer, "member_accounts", "full_name")
+    response = client.post(
+        reverse("requests_app:correction_details", args=[correct_request.reference]),
+        {f"dp_{name.pk}": "Maya Chen-Lee", "document": SimpleUploadedFile("id.html\x00.png", _png())},
+    )
+    assert response.status_code == 200
+    assert "characters that are not allowed" in response.content.decode()
+    assert CorrectionCase.objects.get(request=correct_request).state == CorrectionCase.State.AWAITING_DETAILS
+
+
 def test_an_empty_or_invalid_correction_is_refused_with_a_message(client, correct_request):
     _open_status(client, correct_request)
     url = reverse("requests_app:correction_details", args=[correct_request.reference])
