@@ -389,6 +389,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "staff.records.purge_expired",
         "schedule": crontab(hour=3, minute=30),
     },
+    # Data past its system's retention statement (records/retention.py).
+    "staff-expire-data-points": {
+        "task": "staff.records.expire_points",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 # --- Logging: never personal data; request references at most ---------------------------------

@@ -67,7 +67,7 @@ POINT_TYPES = [
     ("drivers_license", "Driver's licence number", "identifiers", True, True),
     ("passport_number", "Passport number", "identifiers", True, True),
     ("government_id", "Government ID number", "identifiers", True, True),
-    ("entry_image", "Image captured at building entry", "identifiers", True, True),
+    ("entry_image", "Image captured at building entry", "identifiers", False, True),
     ("signature", "Signature", "customer_records", False, False),
     ("phone", "Telephone number", "customer_records", False, False),
     ("account_password", "Account password", "customer_records", True, True),
@@ -377,6 +377,17 @@ SYSTEMS = [
         "Kept until you opt out of sale or ask us to delete it.",
     ),
 ]
+
+
+# The time limits of the retention statements above, in days after collection (records/retention.py).
+# "13 months" is 396 days, "2 years" 730, "7 years" 2557; systems kept by an event have none.
+RETENTION_DAYS = {
+    "webinar_registrations": 730,
+    "building_access": 90,
+    "payments": 2557,
+    "health_checks": 30,
+    "web_logs": 396,
+}
 
 
 def load_data_map(apps) -> None:

@@ -421,3 +421,42 @@ def test_who_may_see_the_download_pages_nobody_without_status_access(client, rea
     assert client.get(DOWNLOAD)["Location"] == LOOKUP
     assert client.get(PDF)["Location"] == LOOKUP
     assert client.post(SEND_CODE)["Location"] == LOOKUP
+
+
+# --- Issue 15, item 5: the report agrees with the retention statements ------------------------------
+
+
+def test_a_sharing_record_names_the_partner_not_you_directly_and_times_are_in_one_stated_zone(
+    django_capture_on_commit_callbacks,
+):
+    report = fulfil(access_request(), django_capture_on_commit_callbacks)
+    reader = pdf_of(report)
+    text = " ".join(text_of(reader).split())
+    data = json.loads(attachment(reader, ".json"))
+    rows = list(csv.DictReader(io.StringIO(attachment(reader, ".csv").decode("utf-8-sig"))))
+
+    assert "shared with Business incubation partners" in text
+    [share] = [p for p in data["data_points"] if p["type"] == "Shared with a partner for their marketing"]
+    assert share["shared_with"] == "Business incubation partners"
+    assert "Pacific time (America/Los_Angeles)" in text
+    assert data["report"]["time_zone"] == "America/Los_Angeles"
+    # 2023-03-01 09:30 local is the first point: the same wall time, with the same offset, in all three.
+    assert "2023-03-01 09:30" in text
+    assert data["data_points"][0]["collected_at"] == "2023-03-01T09:30:00-08:00"
+    assert rows[0]["collected_at"] == "2023-03-01T09:30:00-08:00"
+
+
+def test_the_entry_photo_is_disclosed_and_a_temperature_reads_in_fahrenheit_too(
+    django_capture_on_commit_callbacks,
+):
+    points = [
+        ("building_access", "entry_image", "facilities", "entry-camera/frame-20230301-0930.jpg"),
+        ("health_checks", "temperature_check", "facilities", "36.7 °C, cleared for entry"),
+    ]
+    report = fulfil(access_request(points=points), django_capture_on_commit_callbacks)
+    text = " ".join(text_of(pdf_of(report)).split())
+
+    # Neither the policy (§2: "your image" is an identifier) nor Regs §7024(d) withholds an entry photo.
+    assert "entry-camera/frame-20230301-0930.jpg" in text
+    assert "We hold your image captured at building entry" not in text
+    assert "36.7 °C (98.1 °F)" in text
