@@ -240,6 +240,8 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="rusa-privacy@mail.rakuten.com")
 PRIVACY_CONTACT_PHONE = env.str("PRIVACY_CONTACT_PHONE", default="+1 (888) 551-2118")
+# Linked from every page's header and footer (issue 15, item 8).
+PRIVACY_POLICY_URL = env.str("PRIVACY_POLICY_URL", default="https://www.rakunest.com/privacy-policy/")
 
 # --- Celery -----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")

@@ -231,7 +231,10 @@ def test_every_step_says_what_happens_next_and_shows_where_the_requester_is(
         client.post(VERIFY, {"code": code_sent_to(outbox, MAYA["email"])})
     outcome = " ".join(client.get(NEXT).content.decode().split())
     assert 'aria-current="step">Step 3 of 4: We review' in outcome
-    assert "then e-mail you a second time to confirm the deletion. Nothing is deleted until you confirm." in outcome
+    assert (
+        "then e-mail you a second time to confirm the deletion. Nothing is deleted until you confirm."
+        in outcome
+    )
     assert "we e-mail you a link to a form where you tell us what to correct" in outcome
     result_mail = [m for m in outbox if m.to == [MAYA["email"]]][-1].body
     assert "second time to confirm the deletion" in " ".join(result_mail.split())
