@@ -460,3 +460,13 @@ def test_the_entry_photo_is_disclosed_and_a_temperature_reads_in_fahrenheit_too(
     assert "entry-camera/frame-20230301-0930.jpg" in text
     assert "We hold your image captured at building entry" not in text
     assert "36.7 °C (98.1 °F)" in text
+
+
+def test_the_rights_section_explains_why_no_limit_link_is_offered(django_capture_on_commit_callbacks):
+    """Issue 15, item 10: policy §3 (not used to infer characteristics) and Regs §7027(m)."""
+    report = fulfil(access_request(), django_capture_on_commit_callbacks)
+    text = " ".join(text_of(pdf_of(report)).split())
+    rights = text[text.index("11. Your other rights and how to reach us", text.index("About this report ")) :]
+    assert "We do not offer a “Limit the Use of My Sensitive Personal Information” link" in rights
+    assert "never to infer characteristics about you" in rights
+    assert "§7027(m)" in rights
