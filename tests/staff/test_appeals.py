@@ -84,9 +84,19 @@ def test_a_denied_requester_appeals_and_a_second_approver_reverses_the_denial(
     assert decision.to == [EMAIL]
     assert "we reversed our decision" in decision.body and reopened.reference in decision.body
     assert "The device check was wrong." in decision.body
+    assert decision.body.startswith("Hello Maya,")
     assert "oag.ca.gov/privacy" in decision.body
+    # Only the regimes that apply: a California requester is not sent to Virginia, Colorado or Connecticut.
     for state in ("Virginia", "Colorado", "Connecticut"):
-        assert state in decision.body
+        assert state not in decision.body
+
+
+def test_the_appeal_decision_names_the_requesters_own_state_when_it_has_an_appeal_duty():
+    from staff.notify import attorneys_general_for
+
+    assert [s for s, _office, _url in attorneys_general_for(state="va")] == ["California", "Virginia"]
+    assert [s for s, _office, _url in attorneys_general_for(state="")] == ["California"]
+    assert [s for s, _office, _url in attorneys_general_for(state="NV")] == ["California"]
 
 
 def test_an_appeal_after_45_days_is_refused_and_not_offered(
