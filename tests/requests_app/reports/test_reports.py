@@ -470,3 +470,21 @@ def test_the_rights_section_explains_why_no_limit_link_is_offered(django_capture
     assert "We do not offer a “Limit the Use of My Sensitive Personal Information” link" in rights
     assert "never to infer characteristics about you" in rights
     assert "§7027(m)" in rights
+
+
+def test_every_page_after_the_cover_carries_the_running_header_and_its_chapter(
+    django_capture_on_commit_callbacks,
+):
+    """Issue 15, item 10: the report's reference and the chapter on every page, ledger pages included."""
+    points = POINTS + [("web_logs", "page_view", "device_logs", f"/events/{n}") for n in range(160)]
+    request = access_request(points=points)
+    report = fulfil(request, django_capture_on_commit_callbacks)
+    pages = [" ".join(page.extract_text().split()) for page in pdf_of(report).pages]
+
+    assert len(pages) >= 6
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Personal information report · {request.reference}" in text, number
+        assert f"Page {number} of {len(pages)}" in text
+        assert re.search(r"\b\d{1,2}\. [A-Z]", text), number  # a numbered chapter heading or running chapter
+    # No near-empty page: the running header and footer alone are about 80 characters.
+    assert min(len(text) for text in pages[1:]) > 400
