@@ -11,7 +11,6 @@ from requests_app.session_access import session_access_grant
 from requests_app.status import services
 from requests_app.web import STATUS_ACCESS_KEY, STATUS_PENDING_KEY, rate_limited, status_request_id
 
-
 # Where an e-mail's link leads once the code is proven (`?step=` names a step, never a person).
 NEXT_STEPS = {"report": "report", "correction": "correction"}
 STATUS_NEXT_KEY = "status_next_step"
