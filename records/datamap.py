@@ -465,3 +465,7 @@ def load_data_map(apps) -> None:
         system.sources.set(pick(sources, srcs))
         system.purposes.set(pick(purposes, purps))
         system.recipients.set(pick(recipients, recips) if recips else [])
+    # The time limits came with records 0006; the historical model of records 0002 has no such field.
+    if any(f.name == "retention_days" for f in System._meta.get_fields()):
+        for code, days in RETENTION_DAYS.items():
+            System.objects.filter(code=code).update(retention_days=days)
