@@ -250,6 +250,8 @@ DEFAULT_FROM_EMAIL = env.str(
 )
 PRIVACY_CONTACT_EMAIL = env.str("PRIVACY_CONTACT_EMAIL", default="rusa-privacy@mail.rakuten.com")
 PRIVACY_CONTACT_PHONE = env.str("PRIVACY_CONTACT_PHONE", default="+1 (888) 551-2118")
+# Linked from every page's header and footer (issue 15, item 8).
+PRIVACY_POLICY_URL = env.str("PRIVACY_POLICY_URL", default="https://www.rakunest.com/privacy-policy/")
 
 # --- Celery -----------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
@@ -410,6 +412,11 @@ CELERY_BEAT_SCHEDULE = {
     "staff-purge-expired-records": {
         "task": "staff.records.purge_expired",
         "schedule": crontab(hour=3, minute=30),
+    },
+    # Data past its system's retention statement (records/retention.py).
+    "staff-expire-data-points": {
+        "task": "staff.records.expire_points",
+        "schedule": crontab(hour=3, minute=45),
     },
 }
 

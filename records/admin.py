@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from .checks import system_dataset_problems
 from .models import DataCategory, DataPointType, Purpose, Recipient, Source, System
+from .retention import expired_points
 
 
 @admin.register(DataCategory)
@@ -52,10 +53,28 @@ class SystemForm(forms.ModelForm):
 @admin.register(System)
 class SystemAdmin(admin.ModelAdmin):
     form = SystemForm
-    list_display = ("name", "code", "erasure", "connector", "dataset_path", "last_check", "position")
+    list_display = (
+        "name",
+        "code",
+        "erasure",
+        "retention_days",
+        "past_retention",
+        "connector",
+        "dataset_path",
+        "last_check",
+        "position",
+    )
     readonly_fields = ("last_checked_at", "last_check_ok", "last_check_summary")
     list_filter = ("connector",)
     filter_horizontal = ("categories", "sources", "purposes", "recipients")
+
+    @admin.display(description="past retention")
+    def past_retention(self, system: System) -> str:
+        """Portal copies older than the statement allows, until the nightly purge removes them."""
+        if system.retention_days is None:
+            return "no age limit"
+        count = expired_points().filter(system=system).count()  # one query per system: a dozen rows
+        return f"⚠ {count} past retention" if count else "none"
 
     @admin.display(description="last check (manage.py connector_check)")
     def last_check(self, system: System) -> str:

@@ -67,7 +67,7 @@ POINT_TYPES = [
     ("drivers_license", "Driver's licence number", "identifiers", True, True),
     ("passport_number", "Passport number", "identifiers", True, True),
     ("government_id", "Government ID number", "identifiers", True, True),
-    ("entry_image", "Image captured at building entry", "identifiers", True, True),
+    ("entry_image", "Image captured at building entry", "identifiers", False, True),
     ("signature", "Signature", "customer_records", False, False),
     ("phone", "Telephone number", "customer_records", False, False),
     ("account_password", "Account password", "customer_records", True, True),
@@ -379,6 +379,17 @@ SYSTEMS = [
 ]
 
 
+# The time limits of the retention statements above, in days after collection (records/retention.py).
+# "13 months" is 396 days, "2 years" 730, "7 years" 2557; systems kept by an event have none.
+RETENTION_DAYS = {
+    "webinar_registrations": 730,
+    "building_access": 90,
+    "payments": 2557,
+    "health_checks": 30,
+    "web_logs": 396,
+}
+
+
 def load_data_map(apps) -> None:
     """Create or update the data map; used by the data migration and safe to run again."""
     DataCategory = apps.get_model("records", "DataCategory")
@@ -454,3 +465,7 @@ def load_data_map(apps) -> None:
         system.sources.set(pick(sources, srcs))
         system.purposes.set(pick(purposes, purps))
         system.recipients.set(pick(recipients, recips) if recips else [])
+    # The time limits came with records 0006; the historical model of records 0002 has no such field.
+    if any(f.name == "retention_days" for f in System._meta.get_fields()):
+        for code, days in RETENTION_DAYS.items():
+            System.objects.filter(code=code).update(retention_days=days)

@@ -132,6 +132,16 @@ class System(models.Model):
     retention = models.TextField(
         help_text=_("How long and why, in words a consumer understands (policy §7).")
     )
+    # The statement's time limit, enforced by the retention purge (records/retention.py): the portal's
+    # copies collected longer ago than this are deleted (de-identified for a de-identifying system).
+    # Empty when the statement keeps data by an event (membership ends, you unsubscribe), not by age.
+    retention_days = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text=_(
+            "Days after collection the data is kept (the retention statement's limit); empty: no age limit."
+        ),
+    )
     position = models.PositiveSmallIntegerField(default=0)
     # How fulfilment reaches the system (records/connectors/registry.py). Built-in: the portal's own
     # copy in DataPoint. Others are described by a dataset file versioned with the deployment; secrets

@@ -5,6 +5,7 @@ def portal(request) -> dict:
     return {
         "contact_email": settings.PRIVACY_CONTACT_EMAIL,
         "contact_phone": settings.PRIVACY_CONTACT_PHONE,
+        "privacy_policy_url": settings.PRIVACY_POLICY_URL,
     }
 
 

@@ -95,8 +95,11 @@ class QueueFilterForm(forms.Form):
 
 
 class ConfirmedForm(forms.Form):
-    """Every staff action is confirmed: the form carries a tick box the server requires. Forms that
-    depend on the request acted on (the reasons a denial may give) read it from `privacy_request`."""
+    """A staff action. Only an irreversible one (a denial, the approval of a deletion) carries a tick
+    box the server requires; the others go through on the button alone. Forms that depend on the
+    request acted on (the reasons a denial may give) read it from `privacy_request`."""
+
+    irreversible = False
 
     confirm = forms.BooleanField(
         required=True,
@@ -107,6 +110,11 @@ class ConfirmedForm(forms.Form):
     def __init__(self, *args, privacy_request=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.privacy_request = privacy_request
+        if not self.is_irreversible():
+            del self.fields["confirm"]
+
+    def is_irreversible(self) -> bool:
+        return self.irreversible
 
 
 class AssigneeField(forms.ModelChoiceField):
@@ -154,10 +162,16 @@ class ExtendForm(ConfirmedForm):
 class ApproveForm(ConfirmedForm):
     reason = forms.CharField(label=_("Note (optional)"), max_length=2000, required=False)
 
+    def is_irreversible(self) -> bool:
+        # Approving a deletion sets the erasure going (after the requester's confirmation).
+        return self.privacy_request is None or self.privacy_request.kind == Kind.DELETE
+
 
 class DenyForm(ConfirmedForm):
     """No reason is pre-selected, and only reasons that fit the request's kind are offered (a deletion
     exception is never a basis to refuse access)."""
+
+    irreversible = True
 
     template = forms.ModelChoiceField(
         label=_("Reason"),

@@ -43,6 +43,16 @@ ATTORNEYS_GENERAL = [
 ]
 
 
+STATE_NAMES = {"CA": "California", "VA": "Virginia", "CO": "Colorado", "CT": "Connecticut"}
+
+
+def attorneys_general_for(*, state: str) -> list[tuple[str, str, str]]:
+    """The Attorneys General whose regime applies: California's (our business and its consumers), and
+    the requester's own state when it is one with an appeal duty. An unknown state names California."""
+    applies = {"California", STATE_NAMES.get((state or "").upper(), "California")}
+    return [entry for entry in ATTORNEYS_GENERAL if entry[0] in applies]
+
+
 def requester_notify(*, event_id: int) -> bool:
     """Send the e-mail an event calls for, once. True when this call sent it."""
     with transaction.atomic():
@@ -83,5 +93,9 @@ def _extra_context(event: RequestEvent) -> dict:
         }
     if event.name.startswith("requests.appeal."):
         appeal = Appeal.objects.filter(request=request).first()
-        return {"appeal": appeal, "attorneys_general": ATTORNEYS_GENERAL, "status_url": status_url}
+        return {
+            "appeal": appeal,
+            "attorneys_general": attorneys_general_for(state=request.submission.state),
+            "status_url": status_url,
+        }
     return {"status_url": status_url}

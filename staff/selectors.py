@@ -5,13 +5,21 @@ from datetime import date, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from requests_app.appeals.models import Appeal
-from requests_app.models import CLOSED_STATUSES, Channel, Kind, PrivacyRequest, RequestEvent, Status
+from requests_app.models import (
+    CLOSED_STATUSES,
+    AgentAuthorization,
+    Channel,
+    Kind,
+    PrivacyRequest,
+    RequestEvent,
+    Status,
+)
 
-from .models import VerificationLowering
+from .models import DenialReason, DenialReasonTemplate, VerificationLowering
 from .permissions import Role
 
 OPEN = "open"
@@ -92,6 +100,8 @@ def queue_page(*, filters: QueueFilters, user, today: date) -> tuple[list[Privac
             "submission__channel",
             "submission__acknowledged_at",
         )
+        # Labelled "by an agent" in the queue: a subquery in the page's one query.
+        .annotate(by_agent=Exists(AgentAuthorization.objects.filter(submission_id=OuterRef("submission_id"))))
         .order_by(*order)[: filters.page_size + 1]
     )
     cursor = None
@@ -148,10 +158,25 @@ def staff_assignees():
     )
 
 
+FOLDED_EVENTS = frozenset({"staff.request.viewed"})
+
+
 def request_timeline(*, request: PrivacyRequest) -> list[RequestEvent]:
-    return list(
+    """The request's events in order; consecutive "request viewed" events are folded into the first
+    of the run, which carries `folded` (how many more) and `last_at` (the last view's time)."""
+    events: list[RequestEvent] = []
+    for event in (
         RequestEvent.objects.filter(request=request).select_related("actor").order_by("created_at", "pk")
-    )
+    ):
+        previous = events[-1] if events else None
+        if previous is not None and event.name in FOLDED_EVENTS and previous.name == event.name:
+            previous.folded += 1
+            previous.last_at = event.created_at
+            previous.viewers[event.actor_label] = None
+            continue
+        event.folded, event.last_at, event.viewers = 0, None, {event.actor_label: None}
+        events.append(event)
+    return events
 
 
 def pending_lowering(*, request: PrivacyRequest) -> VerificationLowering | None:
@@ -162,6 +187,19 @@ def pending_lowering(*, request: PrivacyRequest) -> VerificationLowering | None:
     )
 
 
-def appeal_queue(*, decided: bool) -> QuerySet[Appeal]:
+def appeal_queue(*, decided: bool, limit: int = 200) -> list[Appeal]:
+    """Appeals in the order they are worked, each with `reason_label`: the denial basis in words
+    (a template's title for an exception, the reason's label, or the closure code made readable)."""
     qs = Appeal.objects.select_related("request", "decided_by").filter(decided_at__isnull=not decided)
-    return qs.order_by("-decided_at", "pk") if decided else qs.order_by("due_at", "pk")
+    appeals = list((qs.order_by("-decided_at", "pk") if decided else qs.order_by("due_at", "pk"))[:limit])
+    titles = {
+        f"exception:{code}": title
+        for code, title in DenialReasonTemplate.objects.values_list("code", "title")
+    }
+    reasons = _labels(DenialReason.choices)
+    for appeal in appeals:
+        code = appeal.request.denial_reason or ""
+        appeal.reason_label = (
+            titles.get(code) or reasons.get(code) or code.replace("_", " ").capitalize() or "—"
+        )
+    return appeals

@@ -24,3 +24,10 @@ def purge_expired_records_task() -> int:
     from staff.retention import records_purge
 
     return records_purge()
+
+
+@shared_task(name="staff.records.expire_points")
+def expire_data_points_task() -> int:
+    from records.retention import datapoints_expire
+
+    return datapoints_expire()

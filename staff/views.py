@@ -432,7 +432,7 @@ def appeal_queue(request):
     return render(
         request,
         "staff/appeals/queue.html",
-        {"appeals": selectors.appeal_queue(decided=decided)[:200], "decided": decided, "today": _today()},
+        {"appeals": selectors.appeal_queue(decided=decided), "decided": decided, "today": _today()},
     )
 
 

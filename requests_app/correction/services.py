@@ -421,6 +421,7 @@ def _deny(
         template="correction_denied",
         to=request.submission.email,
         context={
+            "first_name": request.submission.first_name,
             "reference": request.reference,
             "basis": basis,
             "items": items,

@@ -4,6 +4,7 @@
 connectors once, and builds a `Disclosure` that the renderer and the JSON/CSV writers share.
 """
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -22,6 +23,16 @@ from requests_app.systems.selectors import system_run_points
 # CCPA §1798.130(a)(2)(B): the look-back reaches to 1 January 2022.
 PERIOD_START = date(2022, 1, 1)
 REGS_7024D = "Cal. Code Regs. tit. 11, §7024(d)"
+# Point types that record a disclosure: the line names the recipient (the system's partners).
+SHARING_TYPES = frozenset({"partner_share"})
+CELSIUS = re.compile(r"(-?\d+(?:\.\d+)?) ?°C(?! \()")
+
+
+def with_fahrenheit(value: str) -> str:
+    """'36.7 °C' reads '36.7 °C (98.1 °F)' for readers used to Fahrenheit; a value already giving
+    both is left alone."""
+    return CELSIUS.sub(lambda m: f"{m.group(0)} ({float(m.group(1)) * 9 / 5 + 32:.1f} °F)", value)
+
 
 RETENTION_STATEMENT = (
     "We keep personal information for as long as we need it for the purposes described in our privacy "
@@ -57,6 +68,7 @@ class PointLine:
     source: str
     collected_at: datetime
     value: str | None
+    shared_with: str = ""  # a record of sharing: who received it (its source would read "you, directly")
 
 
 @dataclass
@@ -240,6 +252,10 @@ def _exports_tally(
         tally.source_codes[point.source_code] = None
         tally.system_categories[system.code][point_type.category.code] = None
         if specific:
+            value = None if point_type.never_disclose else with_fahrenheit(point.value)
+            shared_with = ""
+            if point_type.code in SHARING_TYPES:
+                shared_with = ", ".join(r.name for r in system.recipients.all() if r.receives_sale)
             section.points.append(
                 PointLine(
                     system=system.name,
@@ -247,7 +263,8 @@ def _exports_tally(
                     category=point_type.category.name,
                     source=sources[point.source_code].name,
                     collected_at=point.collected_at,
-                    value=None if point_type.never_disclose else point.value,
+                    value=value,
+                    shared_with=shared_with,
                 )
             )
     return tally

@@ -38,7 +38,8 @@ LEDGER_COLUMNS = (("Collected", 16), ("Value", 92))
 LEDGER_GAP = 4
 LEDGER_CHUNK = 40
 WITHHELD_MARK = "[Withheld by law: see section 8]"
-CSV_FIELDS = ("system", "category", "type", "source", "collected_at", "value", "withheld")
+ZONE_NAMES = {"America/Los_Angeles": "Pacific time"}
+CSV_FIELDS = ("system", "category", "type", "source", "collected_at", "value", "withheld", "shared_with")
 
 
 class BundledAssetFetcher(URLFetcher):
@@ -126,9 +127,11 @@ def _point_dict(point: PointLine) -> dict:
         "category": point.category,
         "type": point.type_name,
         "source": point.source,
-        "collected_at": point.collected_at.isoformat(),
+        # One zone in the PDF, JSON and CSV: the business's (settings.TIME_ZONE), with its UTC offset.
+        "collected_at": timezone.localtime(point.collected_at).isoformat(),
         "value": point.value,
         "withheld": point.value is None,
+        "shared_with": point.shared_with,
     }
 
 
@@ -140,7 +143,8 @@ def disclosure_json(disclosure: Disclosure) -> bytes:
             "reference": d.reference,
             "request_kind": d.kind,
             "prepared_for": d.consumer_name,
-            "generated_at": d.generated_at.isoformat(),
+            "generated_at": timezone.localtime(d.generated_at).isoformat(),
+            "time_zone": settings.TIME_ZONE,
             "period": {"from": d.period_start.isoformat(), "to": d.period_end.isoformat()},
             "specific_pieces_included": d.specific,
             "data_point_count": d.point_count,
@@ -204,18 +208,25 @@ def disclosure_csv(disclosure: Disclosure) -> bytes:
 class LedgerGroup:
     type_name: str
     source: str
+    shared_with: str
     count: int
     chunks: list[str]
 
 
 def _groups(section: SystemSection) -> list[LedgerGroup]:
     """A system's points by (type, source), each group in the order collected."""
-    groups: dict[tuple[str, str], list[PointLine]] = {}
+    groups: dict[tuple[str, str, str], list[PointLine]] = {}
     for point in section.points:
-        groups.setdefault((point.type_name, point.source), []).append(point)
+        groups.setdefault((point.type_name, point.source, point.shared_with), []).append(point)
     return [
-        LedgerGroup(type_name=type_name, source=source, count=len(points), chunks=ledger_chunks(points))
-        for (type_name, source), points in groups.items()
+        LedgerGroup(
+            type_name=type_name,
+            source=source,
+            shared_with=shared_with,
+            count=len(points),
+            chunks=ledger_chunks(points),
+        )
+        for (type_name, source, shared_with), points in groups.items()
     ]
 
 
@@ -230,6 +241,8 @@ def report_html(disclosure: Disclosure, *, base_name: str) -> str:
             "d": disclosure,
             "systems": _system_blocks(disclosure),
             "ledger_header": ledger_header(),
+            "time_zone": settings.TIME_ZONE,
+            "time_zone_name": ZONE_NAMES.get(settings.TIME_ZONE, settings.TIME_ZONE),
             "base_name": base_name,
             "withheld_mark": WITHHELD_MARK,
         },

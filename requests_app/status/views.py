@@ -1,5 +1,6 @@
 """The status page: reference + e-mail, then the one-time code sent to that e-mail, then the status."""
 
+from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -10,9 +11,26 @@ from requests_app.session_access import session_access_grant
 from requests_app.status import services
 from requests_app.web import STATUS_ACCESS_KEY, STATUS_PENDING_KEY, rate_limited, status_request_id
 
+# Where an e-mail's link leads once the code is proven (`?step=` names a step, never a person).
+NEXT_STEPS = {"report": "report", "correction": "correction"}
+STATUS_NEXT_KEY = "status_next_step"
+
+
+def _next_step_redirect(request, verified):
+    step = request.session.pop(STATUS_NEXT_KEY, None)
+    if step == "report":
+        return redirect("requests_app:report_download")
+    if step == "correction":
+        correction = verified.submission.requests.filter(kind="correct").first()
+        if correction is not None:
+            return redirect("requests_app:correction_details", correction.reference)
+    return redirect("requests_app:status_view")
+
 
 @require_http_methods(["GET", "POST"])
 def status_lookup(request):
+    if request.method == "GET" and request.GET.get("step") in NEXT_STEPS:
+        request.session[STATUS_NEXT_KEY] = NEXT_STEPS[request.GET["step"]]
     form = StatusLookupForm(request.POST or None)
     if request.method == "POST":
         if rate_limited(request, "status", "10/15m"):
@@ -42,8 +60,11 @@ def status_code(request):
             )
             if verified:
                 request.session.pop(STATUS_PENDING_KEY, None)
+                step = request.session.get(STATUS_NEXT_KEY)
                 session_access_grant(request.session, STATUS_ACCESS_KEY, verified.pk)
-                return redirect("requests_app:status_view")
+                if step:  # cycle_key() keeps the session's data; said again for clarity
+                    request.session[STATUS_NEXT_KEY] = step
+                return _next_step_redirect(request, verified)
             form.add_error("code", _("That code is not right, has expired or was used. Ask for a new one."))
     return render(request, "requests_app/status_code.html", {"form": form})
 
@@ -62,5 +83,6 @@ def status_view(request):
                 list(privacy_request.submission.requests.values_list("pk", flat=True))
             ),
             "events": selectors.public_timeline(request=privacy_request),
+            "access_minutes": settings.STATUS_ACCESS_MINUTES,
         },
     )

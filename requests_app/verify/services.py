@@ -463,7 +463,24 @@ def request_outcome_text(request: PrivacyRequest) -> str:
         texts.append(REASONS["ambiguous_match"])
     elif request.status in (Status.IN_REVIEW, Status.APPROVED, Status.FULFILLING, Status.COMPLETED):
         texts.append("Your identity is confirmed.")
+        if request.status in (Status.IN_REVIEW, Status.APPROVED) and request.kind in NEXT_STEPS:
+            texts.append(NEXT_STEPS[request.kind])
     return " ".join(texts)
+
+
+# What happens after the review, per kind: said at every step so that no e-mail comes as a surprise.
+NEXT_STEPS = {
+    Kind.DELETE: (
+        "Next: we review your request, then e-mail you a second time to confirm the deletion. Nothing is "
+        "deleted until you confirm."
+    ),
+    Kind.CORRECT: (
+        "Next: once we have reviewed your request, we e-mail you a link to a form where you tell us what "
+        "to correct."
+    ),
+    Kind.ACCESS_SPECIFIC: "Next: we prepare your report and e-mail you when it is ready to download.",
+    Kind.KNOW_CATEGORIES: "Next: we prepare your report and e-mail you when it is ready to download.",
+}
 
 
 def _result_email_on_commit(submission: Submission) -> None:

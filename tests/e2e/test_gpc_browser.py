@@ -24,6 +24,8 @@ def test_a_browser_sending_global_privacy_control_sees_the_opt_out_honored(brows
         page.goto(f"{live_server.url}/do-not-sell/")
         page.get_by_role("button", name="Opt me out").click()
         expect(page.get_by_text("we have opted this browser out")).to_be_visible()
+        # The heading agrees with the text: done, not "on its way" (issue 15, item 11).
+        expect(page.get_by_role("heading", level=1)).to_have_text("This browser is opted out")
         assert not PrivacyRequest.objects.exists()
     finally:
         context.close()

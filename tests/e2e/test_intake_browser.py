@@ -26,7 +26,7 @@ def test_a_mistake_shows_the_message_next_to_the_field(page: Page, live_server):
     page.get_by_label("First name").fill("Maya")
     page.get_by_role("button", name="Send request").click()
 
-    expect(page.get_by_text("Choose at least one request.")).to_be_visible()
-    expect(page.get_by_text("Enter your last name.")).to_be_visible()
+    expect(page.locator("#err_kinds")).to_have_text("Choose at least one request.")
+    expect(page.locator("#err_last_name")).to_have_text("Enter your last name.")
     expect(page.get_by_label("First name")).to_have_value("Maya")
     assert not PrivacyRequest.objects.exists()

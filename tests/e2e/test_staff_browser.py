@@ -26,7 +26,8 @@ def test_a_staff_member_signs_in_and_approves_a_request(page: Page, live_server)
     page.get_by_role("link", name=privacy_request.reference).click()
     expect(page.get_by_text("maya.chen@example.com")).to_be_visible()
     approve = page.locator("details.action", has_text="Approve request")
-    approve.get_by_label("I have checked this and confirm").check()
+    # Approving an access request can be undone: no tick box (issue 15, item 9).
+    expect(approve.get_by_label("I have checked this and confirm")).to_have_count(0)
     approve.get_by_role("button", name="Approve request").click()
 
     expect(page.get_by_text("Approved; fulfilment has started.")).to_be_visible()
@@ -64,6 +65,8 @@ def test_an_approver_accepts_an_agents_document_from_the_request_page(page: Page
     page.get_by_label("Username").fill("april")
     page.get_by_label("Password").fill("a long enough password")
     page.get_by_role("button", name="Sign in").click()
+    row = page.locator("tr", has_text=privacy_request.reference)
+    expect(row.get_by_text("By an agent")).to_be_visible()  # labelled in the queue (issue 15, item 9)
     page.goto(f"{live_server.url}/staff/requests/{privacy_request.reference}/")
 
     panel = page.locator("section", has=page.get_by_role("heading", name="Authorized agent"))
@@ -72,11 +75,7 @@ def test_an_approver_accepts_an_agents_document_from_the_request_page(page: Page
     expect(panel.get_by_role("link", name="Download the document")).to_be_visible()
     accept = panel.locator("details.action", has_text="Accept document")
     accept.get_by_label("Note (optional)").fill("Notarised power of attorney.")
-    accept.get_by_role("button", name="Accept document").click()
-    # The browser refuses an unticked confirmation box: nothing was sent.
-    assert AgentAuthorization.objects.get().review == AgentAuthorization.Review.PENDING
-
-    accept.get_by_label("I have checked this and confirm").check()
+    expect(accept.get_by_label("I have checked this and confirm")).to_have_count(0)
     accept.get_by_role("button", name="Accept document").click()
 
     expect(page.get_by_text("The agent's document is accepted.")).to_be_visible()
@@ -144,7 +143,17 @@ def test_an_ambiguous_match_waits_for_staff_who_see_the_candidates_and_must_choo
     # The browser refuses a denial without a chosen reason: nothing was sent.
     assert PrivacyRequest.objects.get().status == Status.IN_REVIEW
 
+    # Without the tick: a message on the page, not a browser tooltip (issue 15, item 9).
     reason.select_option(label="We believe the request is fraudulent")
+    expect(deny.get_by_text("This cannot be undone: tick the box to confirm.")).to_be_visible()
+    deny.get_by_label("I have checked this and confirm").uncheck()
+    deny.get_by_role("button", name="Deny request").click()
+    expect(page.get_by_text("Tick the box to confirm.", exact=True)).to_be_visible()
+    assert PrivacyRequest.objects.get().status == Status.IN_REVIEW
+
+    deny.locator("summary").click()
+    reason.select_option(label="We believe the request is fraudulent")
+    deny.get_by_label("I have checked this and confirm").check()
     deny.get_by_role("button", name="Deny request").click()
     expect(page.get_by_text("Denied; the requester has been e-mailed")).to_be_visible()
     assert PrivacyRequest.objects.get().denial_reason == "fraud"

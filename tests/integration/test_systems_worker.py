@@ -142,7 +142,8 @@ def test_an_access_request_and_a_deletion_span_every_kind_of_system_with_one_fai
         values = {p["type"]: p["value"] for p in document["data_points"] if p["system"] == name}
         assert values["Postal address"] == "123 Market Street" and values["Payment card number"] is None
     assert "Pg Billing" in text and "Maria Billing" in text and "Paper files" in text
-    assert "entry photo at the Market St door" not in text  # an entry image is never disclosed
+    # Neither the policy nor Regs §7024(d) withholds an entry photo (issue 15, item 5): it is disclosed.
+    assert "entry photo at the Market St door" in " ".join(text.split())
     assert all(not r.points_name for r in SystemRun.objects.filter(request=access))
 
     # --- The deletion --------------------------------------------------------------------------------

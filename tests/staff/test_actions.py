@@ -71,6 +71,8 @@ def test_a_denial_email_gives_reason_statute_appeal_route_and_the_opt_out(
     [message] = outbox
     assert message.to == ["maya.chen@example.com"]
     body = message.body
+    assert body.startswith("Hello Maya,")  # greeted by name (issue 15, item 11)
+    assert "Hello Maya," in message.alternatives[0][0]
     assert "We could not verify your identity" in body
     assert "§7062" in body
     assert "The ZIP did not match." in body

@@ -12,7 +12,7 @@ from requests_app.appeals.models import Appeal
 from requests_app.appeals.services import appeal_submit
 from requests_app.exceptions import RequestError
 from requests_app.models import PrivacyRequest, Status
-from staff.models import DenialReasonTemplate
+from staff.models import DenialReason, DenialReasonTemplate
 from staff.services import request_deny
 from tests.factories import PrivacyRequestFactory
 
@@ -59,6 +59,10 @@ def test_a_denied_requester_appeals_and_a_second_approver_reverses_the_denial(
 
     queue = signed_in(second_approver).get(reverse("staff:appeals")).content.decode()
     assert privacy_request.reference in queue
+    # The denial basis in words, not its code (issue 15, item 9).
+    privacy_request.refresh_from_db()
+    assert f"<td>{privacy_request.denial_reason}</td>" not in queue
+    assert f"<td>{DenialReason(privacy_request.denial_reason).label}</td>" in queue
 
     decide = reverse("staff:appeal_decide", args=[privacy_request.reference])
     same_person = signed_in(approver).post(
@@ -80,9 +84,19 @@ def test_a_denied_requester_appeals_and_a_second_approver_reverses_the_denial(
     assert decision.to == [EMAIL]
     assert "we reversed our decision" in decision.body and reopened.reference in decision.body
     assert "The device check was wrong." in decision.body
+    assert decision.body.startswith("Hello Maya,")
     assert "oag.ca.gov/privacy" in decision.body
+    # Only the regimes that apply: a California requester is not sent to Virginia, Colorado or Connecticut.
     for state in ("Virginia", "Colorado", "Connecticut"):
-        assert state in decision.body
+        assert state not in decision.body
+
+
+def test_the_appeal_decision_names_the_requesters_own_state_when_it_has_an_appeal_duty():
+    from staff.notify import attorneys_general_for
+
+    assert [s for s, _office, _url in attorneys_general_for(state="va")] == ["California", "Virginia"]
+    assert [s for s, _office, _url in attorneys_general_for(state="")] == ["California"]
+    assert [s for s, _office, _url in attorneys_general_for(state="NV")] == ["California"]
 
 
 def test_an_appeal_after_45_days_is_refused_and_not_offered(

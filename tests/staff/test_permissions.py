@@ -235,12 +235,12 @@ def test_every_action_refuses_get(approver_client):
     assert response.status_code == 405
 
 
-def test_an_action_without_the_confirmation_tick_does_nothing(approver_client):
-    privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW)
+def test_approving_a_deletion_without_the_confirmation_tick_does_nothing_and_says_so(approver_client):
+    privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW, kind="delete")
     response = approver_client.post(
         reverse("staff:request_action", args=[privacy_request.reference, "approve"]), follow=True
     )
-    assert "Tick the box to confirm." in response.content.decode()
+    assert "Tick the box to confirm." in response.content.decode()  # a visible message, not a tooltip
     privacy_request.refresh_from_db()
     assert privacy_request.status == Status.IN_REVIEW
 

@@ -124,12 +124,13 @@ def test_bulk_assign_sets_the_assignee_and_records_an_event_on_each(analyst, app
     assert RequestEvent.objects.filter(name="requests.request.assigned", actor=analyst).count() == 3
 
 
-def test_bulk_assign_needs_confirmation(analyst, analyst_client):
+def test_bulk_assign_is_reversible_so_it_needs_no_tick_box(analyst, analyst_client):
     chosen = PrivacyRequestFactory.create_batch(2)
     analyst_client.post(
         reverse("staff:bulk_assign"), {"references": [r.reference for r in chosen], "assignee": analyst.pk}
     )
-    assert not RequestEvent.objects.filter(name="requests.request.assigned").exists()
+    assert RequestEvent.objects.filter(name="requests.request.assigned").count() == 2
+    assert 'name="confirm"' not in analyst_client.get(reverse("staff:queue")).content.decode()
 
 
 def test_the_due_badge_is_green_then_amber_under_a_week_then_red_when_overdue():

@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from requests_app.models import RequestEvent
+from requests_app.models import RequestEvent, Status
 from tests.factories import PrivacyRequestFactory
 
 from .conftest import signed_in
@@ -84,3 +84,59 @@ def test_the_timeline_shows_the_events_with_their_actor(approver, approver_clien
     body = _page(approver_client, privacy_request.reference).content.decode()
     assert "request note" in body and "Spoke to the requester by phone." in body
     assert f"staff:{approver.username}" in body
+
+
+# --- Issue 15, item 9 --------------------------------------------------------------------------------
+
+
+AGENT_FIELDS = {
+    "agent_name": "Dana Agent",
+    "agent_email": "dana@agents.example",
+    "document_type": "permission",
+}
+
+
+def test_agent_requests_are_labelled_in_the_queue(approver_client):
+    from requests_app.models import AgentAuthorization
+
+    by_agent = PrivacyRequestFactory(status=Status.IN_REVIEW)
+    own = PrivacyRequestFactory(status=Status.IN_REVIEW)
+    AgentAuthorization.objects.create(submission=by_agent.submission, **AGENT_FIELDS)
+    client = approver_client
+
+    rows = client.get(reverse("staff:queue")).content.decode().split("<tr")
+    [agent_row] = [r for r in rows if by_agent.reference in r]
+    [own_row] = [r for r in rows if own.reference in r]
+    assert "By an agent" in agent_row and "By an agent" not in own_row
+
+
+def test_request_viewed_events_are_folded_in_the_timeline(approver_client):
+    privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW)
+    for _ in range(4):
+        RequestEvent.objects.create(request=privacy_request, name="staff.request.viewed", actor_label="ana")
+    RequestEvent.objects.create(request=privacy_request, name="requests.request.assigned")
+    RequestEvent.objects.create(request=privacy_request, name="staff.request.viewed", actor_label="bo")
+    client = approver_client
+
+    page = client.get(reverse("staff:request_detail", args=[privacy_request.reference])).content.decode()
+    timeline = page.split('<ol class="timeline">')[1].split("</ol>")[0]
+    # 4 earlier views, the page's own view and bo's: two runs around the assignment.
+    assert timeline.count("<li>") == 3
+    assert "4 times, by ana" in timeline
+
+
+def test_the_tick_box_is_only_on_irreversible_actions(approver_client):
+    access = PrivacyRequestFactory(status=Status.IN_REVIEW, kind="access_specific")
+    deletion = PrivacyRequestFactory(status=Status.IN_REVIEW, kind="delete")
+    client = approver_client
+
+    access_page = client.get(reverse("staff:request_detail", args=[access.reference])).content.decode()
+    deletion_page = client.get(reverse("staff:request_detail", args=[deletion.reference])).content.decode()
+    assert access_page.count('name="confirm"') == 1  # deny only
+    assert deletion_page.count('name="confirm"') == 2  # approve (a deletion) and deny
+    assert "This cannot be undone: tick the box to confirm." in deletion_page
+    assert 'name="confirm" required' not in deletion_page  # a visible message, not a browser tooltip
+    response = client.post(
+        reverse("staff:request_action", args=[access.reference, "approve"]), {"reason": ""}, follow=True
+    )
+    assert "Tick the box" not in response.content.decode(), [str(m) for m in response.context["messages"]]

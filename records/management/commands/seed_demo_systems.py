@@ -64,6 +64,7 @@ MANUAL_SYSTEM = {
     "description": "The sign-in sheets at our front desks: your name, phone and when you visited.",
     "erasure": System.Erasure.DELETE,
     "retention": "Sign-in sheets are kept for 1 year for building security, then shredded.",
+    "retention_days": 365,
     "owner_email": "frontdesk@rakunest.example",
 }
 MANUAL_CATEGORIES = ("identifiers", "customer_records")

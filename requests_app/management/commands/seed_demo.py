@@ -115,7 +115,12 @@ class DataPointMaker:
         self.systems = {s.code: s for s in System.objects.all()}
         self.sources = {s.code: s for s in Source.objects.all()}
 
-    def point(self, consumer: Consumer, system: str, kind: str, value: str, source: str, when: datetime):
+    def point(self, consumer: Consumer, system: str, kind: str, value, source: str, when=None):
+        """A point collected at a random time within its system's retention (records/retention.py);
+        `value` may be a function of that time (a camera frame named after it)."""
+        when = self.when(system)
+        if callable(value):
+            value = value(timezone.localtime(when))
         return DataPoint(
             consumer=consumer,
             system=self.systems[system],
@@ -125,9 +130,14 @@ class DataPointMaker:
             collected_at=when,
         )
 
-    def when(self) -> datetime:
+    def when(self, system: str | None = None) -> datetime:
+        """A time since 1 January 2022, and no older than the system's retention allows (a day's margin)."""
+        now = timezone.now()
         start = datetime(2022, 1, 1, tzinfo=timezone.get_current_timezone())
-        return start + timedelta(minutes=self.rng.randrange(60 * 24 * 1400))
+        days = self.systems[system].retention_days if system else None
+        if days is not None:
+            start = max(start, now - timedelta(days=days - 1))
+        return start + timedelta(minutes=self.rng.randrange(max(1, int((now - start).total_seconds() // 60))))
 
     def basic(self, c: Consumer) -> list[DataPoint]:
         w = self.when
@@ -193,19 +203,29 @@ class DataPointMaker:
                 c,
                 "webinar_registrations",
                 "webinar_registration",
-                "Fundraising 101 (2023-03-14)",
+                lambda t: f"Fundraising 101 ({t:%Y-%m-%d})",
                 "direct",
                 w(),
             ),
             self.point(
-                c, "building_access", "entry_image", "entry-camera/frame-20230314-0912.jpg", "facilities", w()
+                c,
+                "building_access",
+                "entry_image",
+                lambda t: f"entry-camera/frame-{t:%Y%m%d-%H%M}.jpg",
+                "facilities",
+                w(),
             ),
             self.point(
                 c, "payments", "invoice", "INV-2023-0042: Dedicated desk, $450.00, paid", "direct", w()
             ),
             self.point(c, "payments", "payment_card", "4111 1111 1111 1111", "direct", w()),
             self.point(
-                c, "health_checks", "temperature_check", "36.7 °C, cleared for entry", "facilities", w()
+                c,
+                "health_checks",
+                "temperature_check",
+                "36.7 °C (98.1 °F), cleared for entry",
+                "facilities",
+                w(),
             ),
             self.point(c, "comms_uploads", "message_post", "Anyone up for lunch at 12:30?", "direct", w()),
             self.point(

@@ -421,3 +421,70 @@ def test_who_may_see_the_download_pages_nobody_without_status_access(client, rea
     assert client.get(DOWNLOAD)["Location"] == LOOKUP
     assert client.get(PDF)["Location"] == LOOKUP
     assert client.post(SEND_CODE)["Location"] == LOOKUP
+
+
+# --- Issue 15, item 5: the report agrees with the retention statements ------------------------------
+
+
+def test_a_sharing_record_names_the_partner_not_you_directly_and_times_are_in_one_stated_zone(
+    django_capture_on_commit_callbacks,
+):
+    report = fulfil(access_request(), django_capture_on_commit_callbacks)
+    reader = pdf_of(report)
+    text = " ".join(text_of(reader).split())
+    data = json.loads(attachment(reader, ".json"))
+    rows = list(csv.DictReader(io.StringIO(attachment(reader, ".csv").decode("utf-8-sig"))))
+
+    assert "shared with Business incubation partners" in text
+    [share] = [p for p in data["data_points"] if p["type"] == "Shared with a partner for their marketing"]
+    assert share["shared_with"] == "Business incubation partners"
+    assert "Pacific time (America/Los_Angeles)" in text
+    assert data["report"]["time_zone"] == "America/Los_Angeles"
+    # 2023-03-01 09:30 local is the first point: the same wall time, with the same offset, in all three.
+    assert "2023-03-01 09:30" in text
+    assert data["data_points"][0]["collected_at"] == "2023-03-01T09:30:00-08:00"
+    assert rows[0]["collected_at"] == "2023-03-01T09:30:00-08:00"
+
+
+def test_the_entry_photo_is_disclosed_and_a_temperature_reads_in_fahrenheit_too(
+    django_capture_on_commit_callbacks,
+):
+    points = [
+        ("building_access", "entry_image", "facilities", "entry-camera/frame-20230301-0930.jpg"),
+        ("health_checks", "temperature_check", "facilities", "36.7 °C, cleared for entry"),
+    ]
+    report = fulfil(access_request(points=points), django_capture_on_commit_callbacks)
+    text = " ".join(text_of(pdf_of(report)).split())
+
+    # Neither the policy (§2: "your image" is an identifier) nor Regs §7024(d) withholds an entry photo.
+    assert "entry-camera/frame-20230301-0930.jpg" in text
+    assert "We hold your image captured at building entry" not in text
+    assert "36.7 °C (98.1 °F)" in text
+
+
+def test_the_rights_section_explains_why_no_limit_link_is_offered(django_capture_on_commit_callbacks):
+    """Issue 15, item 10: policy §3 (not used to infer characteristics) and Regs §7027(m)."""
+    report = fulfil(access_request(), django_capture_on_commit_callbacks)
+    text = " ".join(text_of(pdf_of(report)).split())
+    rights = text[text.index("11. Your other rights and how to reach us", text.index("About this report ")) :]
+    assert "We do not offer a “Limit the Use of My Sensitive Personal Information” link" in rights
+    assert "never to infer characteristics about you" in rights
+    assert "§7027(m)" in rights
+
+
+def test_every_page_after_the_cover_carries_the_running_header_and_its_chapter(
+    django_capture_on_commit_callbacks,
+):
+    """Issue 15, item 10: the report's reference and the chapter on every page, ledger pages included."""
+    points = POINTS + [("web_logs", "page_view", "device_logs", f"/events/{n}") for n in range(160)]
+    request = access_request(points=points)
+    report = fulfil(request, django_capture_on_commit_callbacks)
+    pages = [" ".join(page.extract_text().split()) for page in pdf_of(report).pages]
+
+    assert len(pages) >= 6
+    for number, text in enumerate(pages[1:], start=2):
+        assert f"Personal information report · {request.reference}" in text, number
+        assert f"Page {number} of {len(pages)}" in text
+        assert re.search(r"\b\d{1,2}\. [A-Z]", text), number  # a numbered chapter heading or running chapter
+    # No near-empty page: the running header and footer alone are about 80 characters.
+    assert min(len(text) for text in pages[1:]) > 400

@@ -80,3 +80,29 @@ def test_malformed_reference_gets_a_clear_message(client):
 
 def test_code_page_without_a_lookup_goes_back_to_the_lookup(client):
     assert client.get(CODE)["Location"] == LOOKUP
+
+
+def test_an_emails_step_link_leads_straight_to_that_step_after_the_code(client, privacy_request, outbox):
+    """Issue 15, item 7: `?step=report` (a step, never a person) opens the download page after the code,
+    and the status page states how long the session lasts."""
+    client.get(LOOKUP + "?step=report")
+    client.post(LOOKUP, {"reference": privacy_request.reference, "email": "maya.chen@example.com"})
+    response = client.post(CODE, {"code": _code_from(outbox)})
+    assert response["Location"] == reverse("requests_app:report_download")
+
+    body = client.get(VIEW).content.decode()
+    assert "for 15 minutes after entering your code, without a new one" in body
+
+
+def test_an_unknown_step_is_ignored(client, privacy_request, outbox):
+    client.get(LOOKUP + "?step=https://evil.example/")
+    client.post(LOOKUP, {"reference": privacy_request.reference, "email": "maya.chen@example.com"})
+    assert client.post(CODE, {"code": _code_from(outbox)})["Location"] == VIEW
+
+
+def test_the_correction_invite_links_to_the_correction_step(client, outbox):
+    correction = PrivacyRequestFactory(kind="correct", submission__email="maya.chen@example.com")
+    client.get(LOOKUP + "?step=correction")
+    client.post(LOOKUP, {"reference": correction.reference, "email": "maya.chen@example.com"})
+    response = client.post(CODE, {"code": _code_from(outbox)})
+    assert response["Location"] == reverse("requests_app:correction_details", args=[correction.reference])

@@ -209,3 +209,32 @@ def test_resend_sends_a_new_code_to_the_typed_address_only(
     with django_capture_on_commit_callbacks(execute=True):
         client.post(RESEND)
     assert len(outbox) == before + 1 and outbox[-1].to == [UNKNOWN["email"]]
+
+
+def test_every_step_says_what_happens_next_and_shows_where_the_requester_is(
+    client, outbox, django_capture_on_commit_callbacks
+):
+    """Issue 15, item 6: a deletion needs a second confirmation after review; a correction form opens
+    after review; a step indicator on each page of the journey."""
+    maya_consumer()
+    form = client.get(FORM).content.decode()
+    assert 'aria-current="step">Step 1 of 4: Your request' in form
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(FORM, _form(kinds=["delete", "correct"]))
+    submitted = client.get(SUBMITTED).content.decode()
+    assert 'aria-current="step">Step 2 of 4: Confirm your e-mail' in submitted
+    assert "after our review we e-mail you again, and nothing is deleted until you confirm" in submitted
+    assert "a form to tell us what to correct opens after our review" in submitted
+    assert 'aria-current="step">Step 2 of 4' in client.get(VERIFY).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(VERIFY, {"code": code_sent_to(outbox, MAYA["email"])})
+    outcome = " ".join(client.get(NEXT).content.decode().split())
+    assert 'aria-current="step">Step 3 of 4: We review' in outcome
+    assert (
+        "then e-mail you a second time to confirm the deletion. Nothing is deleted until you confirm."
+        in outcome
+    )
+    assert "we e-mail you a link to a form where you tell us what to correct" in outcome
+    result_mail = [m for m in outbox if m.to == [MAYA["email"]]][-1].body
+    assert "second time to confirm the deletion" in " ".join(result_mail.split())

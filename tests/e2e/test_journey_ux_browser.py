@@ -1,0 +1,100 @@
+"""Issue 15, items 5, 6 and 8 walked in Chromium: next steps and the step indicator, the error summary,
+the privacy-policy link, the reference's copy button, and the status page at 390 px."""
+
+import io
+import re
+
+import pytest
+from django.core import mail
+from django.core.management import call_command
+from playwright.sync_api import Page, expect
+
+from requests_app.models import PrivacyRequest
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+
+
+def _last_code(address: str) -> str:
+    message = [m for m in mail.outbox if m.to == [address]][-1]
+    return re.search(r"^\s+(\d{6})\s*$", message.body, re.MULTILINE).group(1)
+
+
+def _no_sideways_scroll(page: Page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def _small_tap_targets(page: Page) -> list[str]:
+    """Links and buttons outside running text whose box is under 24 px in either direction."""
+    return page.evaluate(
+        """() => [...document.querySelectorAll('header a, footer a, nav a, button, .button')]
+        .filter(e => e.offsetParent !== null)
+        .filter(e => { const r = e.getBoundingClientRect(); return r.width < 24 || r.height < 24; })
+        .map(e => e.textContent.trim())"""
+    )
+
+
+def test_the_error_summary_lists_and_links_the_fields(page: Page, live_server):
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/requests/new/")
+    expect(page.get_by_text("Step 1 of 4: Your request")).to_be_visible()
+    page.get_by_label("First name").fill("Maya")
+    page.get_by_role("button", name="Send request").click()
+
+    summary = page.locator(".error-summary")
+    expect(summary).to_contain_text("Please correct 3 problems")
+    summary.get_by_role("link", name="Enter your last name.").click()
+    expect(page.get_by_label("Last name")).to_be_focused()
+    assert summary.get_by_role("link", name="Choose at least one request.").get_attribute("href") == "#kinds"
+    assert not PrivacyRequest.objects.exists()
+
+
+def test_a_deletion_says_what_comes_next_and_the_status_page_fits_a_phone(page: Page, live_server, settings):
+    settings.AUTO_APPROVE_VERIFIED_KINDS = []
+    call_command("seed_demo", "--consumers", "0", "--no-progress", stdout=io.StringIO())
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.set_viewport_size(PHONE)
+    page.goto(f"{live_server.url}/requests/new/")
+    page.get_by_label("Delete my information").check()
+    page.get_by_label("First name").fill("Maya")
+    page.get_by_label("Last name").fill("Chen")
+    page.get_by_label("E-mail address").fill("maya.chen@example.com")
+    page.get_by_label("Phone").fill("(415) 555-0101")
+    page.get_by_label("ZIP code").fill("94105")
+    page.get_by_label("Member number").fill("RN00000001")
+    page.get_by_role("button", name="Send request").click()
+
+    expect(page.get_by_role("heading", name="We received your request")).to_be_visible()
+    expect(page.locator('[aria-current="step"]')).to_have_text("Step 2 of 4: Confirm your e-mail")
+    expect(page.get_by_text("nothing is deleted until you confirm")).to_be_visible()
+    reference = PrivacyRequest.objects.get().reference
+    page.get_by_role("button", name=f"Copy reference {reference}").click()
+    expect(page.locator(".copied")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == reference
+    policy = page.get_by_role("link", name="Privacy policy")
+    assert policy.first.get_attribute("href") == settings.PRIVACY_POLICY_URL
+    _no_sideways_scroll(page)
+
+    page.get_by_role("link", name="Confirm your identity").click()
+    page.get_by_label("Code").fill(_last_code("maya.chen@example.com"))
+    page.get_by_role("button", name="Confirm").click()
+    expect(page.locator('[aria-current="step"]')).to_have_text("Step 3 of 4: We review")
+    expect(page.get_by_text("e-mail you a second time to confirm the deletion")).to_be_visible()
+
+    page.get_by_role("link", name="Check a request").first.click()
+    page.get_by_label("Reference").fill(reference)
+    page.get_by_label("E-mail address").fill("maya.chen@example.com")
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_label("Code").fill(_last_code("maya.chen@example.com"))
+    page.get_by_role("button", name="Open my request").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Your request"))).to_be_visible()
+    _no_sideways_scroll(page)
+    header = page.locator(".site-header").bounding_box()
+    assert header["height"] < 140  # brand above one row of links, not a ragged wrap
+    # The reference stays on one line: its box is one line high.
+    box = page.locator("td .reference").first.bounding_box()
+    line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('td .reference')).lineHeight)")
+    assert box["height"] <= line * 1.5
+    assert _small_tap_targets(page) == []
