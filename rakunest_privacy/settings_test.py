@@ -23,3 +23,5 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # noqa: F405
 SMS_BACKEND = "verification.sms.LocmemBackend"
+# The outbox relays in the commit hook itself (eager tasks, locmem mail): tests read mail.outbox at once.
+OUTBOX_RELAY_SYNC = True
