@@ -17,7 +17,18 @@ def _send(key: str = "k1") -> None:
     email_send(template="staff_reminder", to="analyst@example.com", context={"requests": []}, key=key)
 
 
-def test_a_rolled_back_transaction_sends_nothing_and_leaves_no_row(django_capture_on_commit_callbacks):
+@pytest.fixture
+def relay_on_commit(settings, monkeypatch):
+    """As in production, the relay runs after commit (here in the commit hook, not in a worker)."""
+    from requests_app.outbox import services
+
+    settings.OUTBOX_RELAY_SYNC = False
+    monkeypatch.setattr(services, "outbox_wake", services.outbox_relay)
+
+
+def test_a_rolled_back_transaction_sends_nothing_and_leaves_no_row(
+    relay_on_commit, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True):
         with pytest.raises(RuntimeError), transaction.atomic():
             _send()
@@ -26,7 +37,7 @@ def test_a_rolled_back_transaction_sends_nothing_and_leaves_no_row(django_captur
     assert mail.outbox == []
 
 
-def test_a_committed_message_is_relayed_on_commit_once(django_capture_on_commit_callbacks):
+def test_a_committed_message_is_relayed_on_commit_once(relay_on_commit, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         _send()
         assert mail.outbox == []  # not sent inside the transaction
@@ -39,7 +50,7 @@ def test_a_committed_message_is_relayed_on_commit_once(django_capture_on_commit_
     assert len(mail.outbox) == 1
 
 
-def test_the_same_key_twice_is_one_message(django_capture_on_commit_callbacks):
+def test_the_same_key_twice_is_one_message(relay_on_commit, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
         _send("same")
         _send("same")
