@@ -36,7 +36,7 @@ def submission_insert(
     submission: Submission,
     requests: list[PrivacyRequest],
     events: list[RequestEvent],
-    received_task: str,
+    received_task: str = "requests.intake.received",
     fulfil_tasks: list[tuple[str, str]] = (),
 ) -> None:
     """Write everything in one statement and set the primary keys on the instances: the submission, its
