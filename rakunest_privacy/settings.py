@@ -286,6 +286,8 @@ CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_TASK_DEFAULT_QUEUE", default="celery
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # CELERY_BEAT_SCHEDULE: at the end of this file, in one place.
+# Outbox (requests_app.outbox): relay in the commit hook itself instead of a worker (eager set-ups only).
+OUTBOX_RELAY_SYNC = _parsed("OUTBOX_RELAY_SYNC", _strict_bool, CELERY_TASK_ALWAYS_EAGER)
 
 # --- Privacy portal rules (DESIGN §4–6) ----------------------------------------------------------
 OTP_TTL_MINUTES = _parsed("OTP_TTL_MINUTES", env.int, 15)
@@ -409,6 +411,7 @@ CELERY_BEAT_SCHEDULE = {
     "system-owner-reminders": {"task": "requests.systems.owner_reminders", "schedule": timedelta(hours=1)},
     "purge-expired-reports": {"task": "requests.reports.purge_expired", "schedule": timedelta(hours=1)},
     "staff-deadline-reminders": {"task": "staff.reminders.send", "schedule": crontab(hour=7, minute=0)},
+    "outbox-drain": {"task": "requests.outbox.drain", "schedule": timedelta(minutes=1)},
     "staff-purge-expired-records": {
         "task": "staff.records.purge_expired",
         "schedule": crontab(hour=3, minute=30),

@@ -23,3 +23,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F
     DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 Path(STATIC_ROOT).mkdir(parents=True, exist_ok=True)  # noqa: F405
 SMS_BACKEND = "verification.sms.LocmemBackend"
+# The outbox relays in the sender's process: e-mails and texts at once (tests read mail.outbox right after a
+# service), task enqueues in the commit hook (eager tasks), as before the outbox (requests_app.outbox).
+OUTBOX_RELAY_SYNC = True

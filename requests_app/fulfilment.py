@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import request_transition
 from requests_app.models import ACCESS_KINDS, PrivacyRequest, Status
+from requests_app.outbox.services import outbox_task
 
 logger = logging.getLogger(__name__)
 
@@ -34,8 +35,7 @@ def fulfilment_task(kind: str) -> Task | None:
 def fulfilment_enqueue(*, request: PrivacyRequest) -> None:
     task = fulfilment_task(request.kind)
     if task is not None:
-        pk = request.pk
-        transaction.on_commit(lambda: task.apply_async(args=[pk]))
+        outbox_task(task, request.pk)
 
 
 def fulfilling_request_lock(request_id: int, kind: str) -> PrivacyRequest | None:

@@ -530,4 +530,5 @@ class FulfilmentStepDone(models.Model):
 
 
 from requests_app.appeals.models import Appeal  # noqa: E402, F401  (a model of this app, in its package)
+from requests_app.outbox.models import OutboxKind, OutboxMessage  # noqa: E402, F401  (in its package)
 from requests_app.systems.models import OwnerTask, SystemRun  # noqa: E402, F401  (in their package)

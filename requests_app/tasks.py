@@ -9,6 +9,7 @@ from requests_app.deletion import tasks as deletion
 from requests_app.intake import tasks as intake
 from requests_app.models import Kind
 from requests_app.optout import tasks as optout
+from requests_app.outbox import tasks as outbox
 from requests_app.processors import tasks as processors
 from requests_app.reports import tasks as reports
 from requests_app.systems import tasks as systems
@@ -21,6 +22,7 @@ __all__ = [
     "deletion",
     "intake",
     "optout",
+    "outbox",
     "processors",
     "reports",
     "systems",

@@ -80,4 +80,4 @@ def _send_after_commit(to: str, username: str, items: list[dict], today: date) -
         "ack_overdue": [i for i in items if i["ack_overdue"]],
         "staff_url": settings.SITE_URL + "/staff/requests/",
     }
-    transaction.on_commit(lambda: email_send(template="staff_reminder", to=to, context=context))
+    email_send(template="staff_reminder", to=to, context=context)

@@ -15,6 +15,7 @@ from requests_app.exceptions import RequestError
 from requests_app.fulfilment import FULFILMENT_TASKS, fulfilment_enqueue, request_approve
 from requests_app.lifecycle import TRANSITIONS, event_record, request_deadline_extend, request_transition
 from requests_app.models import PrivacyRequest, RequestEvent, Status
+from requests_app.outbox.services import outbox_task
 from requests_app.states import state_change
 
 from .models import DenialReason, DenialReasonTemplate, VerificationLowering
@@ -41,7 +42,7 @@ LOWERING_STATES: dict[str, frozenset[str]] = {
 def requester_notify_after_commit(event: RequestEvent) -> None:
     """E-mail the requester what this event calls for, once the transaction commits (staff.notify)."""
     event_id = event.pk
-    transaction.on_commit(lambda: notify_requester_task.delay(event_id))
+    outbox_task(notify_requester_task, event_id)
 
 
 def _require_open(request: PrivacyRequest) -> None:

@@ -43,6 +43,7 @@ from requests_app.models import (
     Status,
     Submission,
 )
+from requests_app.outbox.services import outbox_task
 from requests_app.requester import RequesterDetails
 from requests_app.rules import (
     Evidence,
@@ -170,8 +171,8 @@ def agent_request_submit(
                     },
                 )
             _volume_check(authorization=authorization, requests=requests, now=now)
-            transaction.on_commit(lambda: agent_acknowledgement_task.delay(authorization.pk))
-            transaction.on_commit(lambda: agent_process_task.delay(authorization.pk))
+            outbox_task(agent_acknowledgement_task, authorization.pk)
+            outbox_task(agent_process_task, authorization.pk)
     except BaseException:
         vault_delete(stored.name)  # a failed submission leaves no file behind
         raise
@@ -264,7 +265,7 @@ def agent_authorization_process(*, authorization_id: int) -> str:
                 **changes,
             )
         if consumer and not power_of_attorney:
-            transaction.on_commit(lambda: agent_confirmation_task.delay(authorization_id))
+            outbox_task(agent_confirmation_task, authorization_id)
     return result.outcome
 
 
@@ -342,7 +343,7 @@ def agent_confirmation_resend(*, reference: str) -> None:
     decides whether anyone is asked), so neither the answer nor its timing reveals a match."""
     authorization = _authorization_by_reference(reference)
     if authorization is not None:
-        transaction.on_commit(lambda: agent_confirmation_task.delay(authorization.pk, again=True))
+        outbox_task(agent_confirmation_task, authorization.pk, again=True)
 
 
 @dataclass(frozen=True)

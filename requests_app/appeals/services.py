@@ -17,6 +17,7 @@ from requests_app.emails import email_send
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import event_record
 from requests_app.models import PrivacyRequest, RequestEvent, Status
+from requests_app.outbox.services import outbox_task
 
 RECEIPT_SENT = "requests.appeal.receipt_sent"
 
@@ -62,7 +63,7 @@ def appeal_submit(*, request_id: int, statement: str) -> Appeal:
             data={"appeal": appeal.pk},
         )
         event_id = event.pk
-        transaction.on_commit(lambda: appeal_received_task.delay(event_id))
+        outbox_task(appeal_received_task, event_id)
     return appeal
 
 

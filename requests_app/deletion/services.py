@@ -37,6 +37,7 @@ from requests_app.models import (
     SystemRun,
     submission_blanks,
 )
+from requests_app.outbox.services import outbox_task
 from requests_app.processors.services import processor_notices_create, recipients_for_systems
 from requests_app.states import state_change
 from requests_app.systems.services import (
@@ -162,7 +163,7 @@ def deletion_confirm(*, reference: str, code: str) -> PrivacyRequest | None:
             erase_after=erase_after,
         )
         if settings.DELETION_CANCEL_WINDOW_MINUTES <= 0:
-            transaction.on_commit(lambda: deletion_execute_task.delay(request.pk))
+            outbox_task(deletion_execute_task, request.pk)
     return request
 
 
@@ -247,7 +248,7 @@ def _request_complete(request: PrivacyRequest, case: DeletionCase) -> None:
         },
     )
     request_id = request.pk
-    transaction.on_commit(lambda: deletion_response_task.delay(request_id))
+    outbox_task(deletion_response_task, request_id)
 
 
 def deletion_complete(*, request_id: int) -> bool:

@@ -8,11 +8,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from requests_app.emails import email_send
-from requests_app.fulfilment import fulfilment_enqueue
+from requests_app.fulfilment import fulfilment_task
 from requests_app.intake.sql import submission_insert
 from requests_app.intake.tasks import send_acknowledgement_task, submission_received_task
 from requests_app.lifecycle import event_record, requests_build, requests_save
 from requests_app.models import Channel, Kind, PrivacyRequest, Status, Submission
+from requests_app.outbox.services import outbox_task, outbox_wake_on_commit
 from requests_app.requester import RequesterDetails
 from requests_app.web import ip_hash
 
@@ -43,19 +44,33 @@ def privacy_request_submit(
         first_status=lambda kind: Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION,
         data={"channel": channel},
     )
+    # The outbox rows: one message for the acknowledgement and the first verification code, and the
+    # fulfilment of what needs no verification; written with the requests, relayed after commit.
+    fulfil = [(r.reference, fulfilment_task(r.kind)) for r in requests if r.status == Status.FULFILLING]
+    fulfil = [(reference, task) for reference, task in fulfil if task is not None]
     if connection.vendor == "postgresql":
         # One statement, atomic by itself: no BEGIN/COMMIT round trips on the hot path (intake_sql.py).
-        submission_insert(submission=submission, requests=requests, events=events)
+        submission_insert(
+            submission=submission,
+            requests=requests,
+            events=events,
+            received_task=submission_received_task.name,
+            fulfil_tasks=[(reference, task.name) for reference, task in fulfil],
+        )
+        outbox_wake_on_commit()
     else:
         with transaction.atomic():
             submission.save()
             requests_save(requests, events)
-    # After commit (at once when the statement committed by itself, else when the caller's transaction does).
-    for request in requests:
-        if request.status == Status.FULFILLING:
-            fulfilment_enqueue(request=request)
-    # One message for the acknowledgement and the first verification code.
-    transaction.on_commit(lambda: submission_received_task.delay(submission.pk))
+            by_reference = {r.reference: r.pk for r in requests}
+            outbox_task(
+                submission_received_task,
+                submission.pk,
+                key=f"{submission_received_task.name}:{submission.pk}",
+            )
+            for reference, task in fulfil:
+                pk = by_reference[reference]
+                outbox_task(task, pk, key=f"{task.name}:{pk}")
     logger.info("submission %s received with %d request(s)", submission.pk, len(requests))
     return requests
 
@@ -68,7 +83,12 @@ def acknowledgement_send(*, submission_id: int) -> bool:
             return False
         requests = list(submission.requests.order_by("pk"))
         context = {"submission": submission, "requests": requests, "site_url": settings.SITE_URL}
-        email_send(template="acknowledgement", to=submission.email, context=context)
+        email_send(
+            template="acknowledgement",
+            to=submission.email,
+            context=context,
+            key=f"acknowledgement:{submission.pk}",
+        )
         submission.acknowledged_at = timezone.now()
         submission.save(update_fields=["acknowledged_at"])
         for request in requests:

@@ -11,7 +11,7 @@ from functools import cache
 
 from django.db import connection
 
-from requests_app.models import PrivacyRequest, RequestEvent, Submission
+from requests_app.models import OutboxMessage, PrivacyRequest, RequestEvent, Submission
 
 
 @cache
@@ -32,11 +32,19 @@ def _columns_and_values(obj, *, skip: tuple[str, ...] = ()) -> tuple[list[str], 
 
 
 def submission_insert(
-    *, submission: Submission, requests: list[PrivacyRequest], events: list[RequestEvent]
+    *,
+    submission: Submission,
+    requests: list[PrivacyRequest],
+    events: list[RequestEvent],
+    received_task: str = "requests.intake.received",
+    fulfil_tasks: list[tuple[str, str]] = (),
 ) -> None:
-    """Write everything in one statement and set the primary keys on the instances."""
+    """Write everything in one statement and set the primary keys on the instances: the submission, its
+    requests, their events and their outbox rows (the `received_task` of the submission, and per
+    (reference, task name) of `fulfil_tasks` that request's task), keyed `<task>:<primary key>`."""
     table = {
-        m: connection.ops.quote_name(m._meta.db_table) for m in (Submission, PrivacyRequest, RequestEvent)
+        m: connection.ops.quote_name(m._meta.db_table)
+        for m in (Submission, PrivacyRequest, RequestEvent, OutboxMessage)
     }
     sub_cols, sub_ph, params = _columns_and_values(submission)
 
@@ -62,9 +70,19 @@ def submission_insert(
         f"(VALUES {', '.join(req_rows)}) AS v({', '.join(v_req)}) RETURNING id, reference), "
         f"e AS (INSERT INTO {table[RequestEvent]} (request_id, {', '.join(ev_cols)}) "
         f"SELECT r.id, {', '.join('w.' + c for c in v_ev)} FROM r JOIN "
-        f"(VALUES {', '.join(ev_rows)}) AS w(ref, {', '.join(v_ev)}) ON w.ref = r.reference) "
+        f"(VALUES {', '.join(ev_rows)}) AS w(ref, {', '.join(v_ev)}) ON w.ref = r.reference), "
+        f"o AS (INSERT INTO {table[OutboxMessage]} "
+        "(key, kind, payload, created_at, next_attempt_at, attempts, last_error) "
+        "SELECT t.task || ':' || t.id, 'task', jsonb_build_object('task', t.task, 'args', jsonb_build_array(t.id)), "
+        "now(), now(), 0, '' FROM ("
+        "SELECT %s::text AS task, s.id FROM s"
+        + "".join(" UNION ALL SELECT %s::text, r.id FROM r WHERE r.reference = %s" for _ in fulfil_tasks)
+        + ") AS t) "
         "SELECT s.id, r.id, r.reference FROM s, r"
     )
+    params.append(received_task)
+    for reference, task in fulfil_tasks:
+        params += [task, reference]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         rows = cursor.fetchall()

@@ -22,6 +22,7 @@ from requests_app.intake.services import privacy_request_submit
 from requests_app.lifecycle import event_record, request_transition
 from requests_app.models import CLOSED_STATUSES, Channel, Kind, PrivacyRequest, Status
 from requests_app.optout.tasks import send_choice_response_task
+from requests_app.outbox.services import outbox_task
 from requests_app.processors.services import processor_notices_create
 from requests_app.requester import RequesterDetails
 
@@ -124,7 +125,7 @@ def _complete(request: PrivacyRequest, consumers: list[Consumer], data: dict) ->
 
 def _response_enqueue(request: PrivacyRequest) -> None:
     pk = request.pk
-    transaction.on_commit(lambda: send_choice_response_task.delay(pk))
+    outbox_task(send_choice_response_task, pk)
 
 
 def opt_out_fulfil(*, request_id: int) -> bool:

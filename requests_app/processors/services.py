@@ -38,6 +38,7 @@ from records.models import Consumer, Recipient, System
 from requests_app.emails import email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import PrivacyRequest, ProcessorNotice
+from requests_app.outbox.services import outbox_task
 from requests_app.processors.tasks import processor_notice_send_task
 from requests_app.states import state_change
 
@@ -189,7 +190,8 @@ def processor_notices_create(
                 data={"action": action, "recipients": [n.recipient.code for n in created]},
             )
             ids = [n.pk for n in created]
-            transaction.on_commit(lambda: [processor_notice_send_task.delay(pk) for pk in ids])
+            for pk in ids:
+                outbox_task(processor_notice_send_task, pk)
     return created
 
 
@@ -350,7 +352,7 @@ def processor_notice_resend(*, notice_id: int, actor) -> None:
             actor=actor,
             method=notice.recipient.notify_by,
         )
-        transaction.on_commit(lambda: processor_notice_send_task.delay(notice_id))
+        outbox_task(processor_notice_send_task, notice_id)
 
 
 # --- Confirmations ----------------------------------------------------------------------------------

@@ -43,6 +43,7 @@ from requests_app.exceptions import RequestError
 from requests_app.lifecycle import event_record
 from requests_app.models import FulfilmentStepDone, OwnerTask, PrivacyRequest, Status, point_value_withheld
 from requests_app.models import SystemRun as Run
+from requests_app.outbox.services import outbox_task
 from requests_app.reports.tasks import fulfil_access_task
 from requests_app.states import state_change
 from requests_app.systems.tasks import system_run_task
@@ -181,7 +182,8 @@ def system_runs_gather(
                 data={"step": step, "systems": [run.system.code for run in created]},
             )
             ids = [run.pk for run in created]
-            transaction.on_commit(lambda: [system_run_task.delay(pk) for pk in ids])
+            for pk in ids:
+                outbox_task(system_run_task, pk)
         return not Run.objects.filter(request=request, step=step).exclude(state__in=ANSWERED).exists()
 
 
@@ -233,7 +235,7 @@ def _continue_if_answered(request_id: int, step: str) -> bool:
     if not system_runs_answered(request_id=request_id, step=step):
         return False
     task = CONTINUATIONS[step]
-    transaction.on_commit(lambda: task.delay(request_id))
+    outbox_task(task, request_id)
     return True
 
 
@@ -493,7 +495,7 @@ def system_run_retry(*, run_id: int, actor) -> Run:
         if run.state != R.FAILING:
             raise RequestError(_("Only a failing system can be tried again."), code="not_failing")
         _change(run, R.PENDING, actor=actor, configuration_error=False, next_attempt_at=None)
-        transaction.on_commit(lambda: system_run_task.delay(run_id))
+        outbox_task(system_run_task, run_id)
     return run
 
 

@@ -42,6 +42,7 @@ from requests_app.models import (
     VerificationState,
     submission_blanks,
 )
+from requests_app.outbox.services import outbox_sms
 from requests_app.rules import Evidence, request_close_unverifiable, requests_decide
 from requests_app.states import state_change
 from requests_app.verify.tasks import send_verification_code_task
@@ -52,7 +53,6 @@ from verification.models import OneTimeCode
 from verification.normalize import NormalizationError, normalize_name, normalize_street
 from verification.otp import code_check, code_issue
 from verification.scoring import Identity, name_similarity
-from verification.sms import sms_send
 
 logger = logging.getLogger(__name__)
 
@@ -228,11 +228,7 @@ def verification_code_resend(*, submission_id: int) -> None:
         if state.step == Step.TYPED_CODE and submission.email:
             code = code_issue(scope=_typed_scope(submission.pk), address=submission.email)
             to = submission.email
-            transaction.on_commit(
-                lambda: _send_code_email(
-                    to=to, code=code, submission=submission, template="verification_code"
-                )
-            )
+            _send_code_email(to=to, code=code, submission=submission, template="verification_code")
         elif state.step == Step.CONTACT_CODE and state.consumer is not None:
             _contact_code_send(state=state, consumer=state.consumer)
 
@@ -374,11 +370,7 @@ def _contact_code_send(*, state: VerificationState, consumer: Consumer) -> None:
     if state.contact_channel == "email":
         to = consumer.email
         code = code_issue(scope=_contact_scope(submission.pk), address=to)
-        transaction.on_commit(
-            lambda: _send_code_email(
-                to=to, code=code, submission=submission, template="verification_contact_code"
-            )
-        )
+        _send_code_email(to=to, code=code, submission=submission, template="verification_contact_code")
     else:
         to = consumer.phone
         code = code_issue(scope=_contact_scope(submission.pk), address=to)
@@ -386,7 +378,7 @@ def _contact_code_send(*, state: VerificationState, consumer: Consumer) -> None:
             "RakuNest Privacy: your code to confirm a privacy request is %(code)s. It works for "
             "%(minutes)s minutes. If you did not make a request, ignore this message."
         ) % {"code": code, "minutes": settings.OTP_TTL_MINUTES}
-        transaction.on_commit(lambda: sms_send(to=to, body=body))
+        outbox_sms(key=None, to=to, body=body)
     for request in _pending(submission):
         event_record(
             request=request,
@@ -494,7 +486,7 @@ def _result_email_on_commit(submission: Submission) -> None:
         for r in _references(submission)
     ]  # fmt: skip
     context = {"first_name": submission.first_name, "rows": rows}
-    transaction.on_commit(lambda: email_send(template="verification_result", to=to, context=context))
+    email_send(template="verification_result", to=to, context=context)
 
 
 # --- Purge of data collected only for verification -------------------------------------------------

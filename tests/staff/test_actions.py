@@ -198,9 +198,10 @@ def test_asking_for_information_emails_the_question(
 class _RecordingTask:
     """Stands in for a kind's Celery task: fulfilment_enqueue finds it by import path."""
 
+    name = "tests.recording_task"
     calls: list = []
 
-    def apply_async(self, args):
+    def apply_async(self, args, **kwargs):
         self.calls.append(args)
 
 
@@ -213,7 +214,10 @@ def test_rerunning_fulfilment_enqueues_the_kinds_task_again(
     from requests_app.fulfilment import FULFILMENT_TASKS
 
     calls = recording_task.calls = []
+    from rakunest_privacy.celery import app
+
     monkeypatch.setitem(FULFILMENT_TASKS, Kind.KNOW_CATEGORIES, recording_task)
+    monkeypatch.setitem(app.tasks, recording_task.name, recording_task)  # the outbox relay finds it by name
     privacy_request = PrivacyRequestFactory(status=Status.FULFILLING)
     with django_capture_on_commit_callbacks(execute=True):
         _post(approver_client, privacy_request, "rerun", {})

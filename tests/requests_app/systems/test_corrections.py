@@ -298,11 +298,14 @@ def test_no_corrected_value_or_identifier_reaches_a_log_an_event_an_error_or_a_t
 ):
     caplog.set_level(logging.DEBUG)
     sent = []
-    real_delay = systems.system_run_task.delay
-    monkeypatch.setattr(
+    real_apply = systems.system_run_task.apply_async
+    monkeypatch.setattr(  # the outbox relay publishes with apply_async
         systems.system_run_task,
-        "delay",
-        lambda *args, **kw: (sent.append((args, kw)), real_delay(*args, **kw)),
+        "apply_async",
+        lambda args=(), kwargs=None, **kw: (
+            sent.append((tuple(args), kwargs or {})),
+            real_apply(args=args, kwargs=kwargs, **kw),
+        ),
     )
     approve(correct_request, approver, address_change(correct_request), django_capture_on_commit_callbacks)
     assert (

@@ -80,7 +80,11 @@ def test_the_fan_out_creates_one_run_per_system_once_and_enqueues_one_task_each(
     access_request, billing, paper_files, django_capture_on_commit_callbacks, monkeypatch
 ):
     enqueued = []
-    monkeypatch.setattr(systems.system_run_task, "delay", lambda *args: enqueued.append(args))
+    monkeypatch.setattr(  # the outbox relay publishes with apply_async (delay calls it too)
+        systems.system_run_task,
+        "apply_async",
+        lambda args=(), kwargs=None, **kw: enqueued.append(tuple(args)),
+    )
     with django_capture_on_commit_callbacks(execute=True):
         assert gather(access_request) is False
     with django_capture_on_commit_callbacks(execute=True):
@@ -228,7 +232,11 @@ def test_the_sweeper_enqueues_again_a_run_whose_message_was_lost(
     access_request, billing, monkeypatch, settings
 ):
     enqueued = []
-    monkeypatch.setattr(systems.system_run_task, "delay", lambda *args: enqueued.append(args))
+    monkeypatch.setattr(  # the outbox relay publishes with apply_async (delay calls it too)
+        systems.system_run_task,
+        "apply_async",
+        lambda args=(), kwargs=None, **kw: enqueued.append(tuple(args)),
+    )
     gather(access_request)  # on_commit never runs here: the message is "lost"
     run = run_of(access_request, billing)
     assert systems.system_runs_sweep()["enqueued"] == 0
@@ -294,11 +302,14 @@ def test_no_identifier_reaches_a_log_an_event_or_a_task_argument(
 ):
     caplog.set_level(logging.DEBUG)
     sent = []
-    real_delay = systems.system_run_task.delay
-    monkeypatch.setattr(
+    real_apply = systems.system_run_task.apply_async
+    monkeypatch.setattr(  # the outbox relay publishes with apply_async
         systems.system_run_task,
-        "delay",
-        lambda *args, **kw: (sent.append((args, kw)), real_delay(*args, **kw)),
+        "apply_async",
+        lambda args=(), kwargs=None, **kw: (
+            sent.append((tuple(args), kwargs or {})),
+            real_apply(args=args, kwargs=kwargs, **kw),
+        ),
     )
     with django_capture_on_commit_callbacks(execute=True):
         gather(access_request)

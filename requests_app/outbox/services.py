@@ -1,0 +1,193 @@
+"""Outbox: write a message in the caller's transaction (`outbox_put`), relay it after commit (`outbox_relay`).
+
+Why here: every sender is in requests_app or staff (verification only supplies transports such as
+`verification.sms`), so requests_app's core is the lowest layer all of them import.
+
+Delivery is at-least-once with one remaining window: a relay killed after the SMTP server (or the broker)
+accepted a message and before its `sent_at` committed sends it again on the next drain. Each row is
+claimed, sent and marked in its own short transaction, so that window is one message wide; e-mails carry
+a Message-ID derived from the row, so a duplicate is recognisable downstream.
+"""
+
+import logging
+import queue
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.utils import timezone
+
+from requests_app.outbox.models import OutboxKind, OutboxMessage
+
+logger = logging.getLogger(__name__)
+
+RETRY_BASE_SECONDS = 30
+RETRY_MAX_SECONDS = 3600
+FAILING_ATTEMPTS = 3  # from this many failed attempts on, staff see the message (outbox_failing)
+
+
+def outbox_put(*, key: str, kind: str, payload: dict) -> None:
+    """Write one message in the current transaction; a second put with the same key is a no-op."""
+    OutboxMessage.objects.bulk_create(
+        [OutboxMessage(key=key[:200], kind=kind, payload=payload)], ignore_conflicts=True
+    )
+    outbox_wake_on_commit(kind)
+
+
+def outbox_task(task, *args, key: str | None = None, **kwargs) -> None:
+    """Enqueue a Celery task (primary keys only) through the outbox: published once the transaction commits."""
+    payload = {"task": task.name, "args": list(args)}
+    if kwargs:
+        payload["kwargs"] = kwargs
+    outbox_put(key=key or f"{task.name}:{uuid.uuid4().hex}", kind=OutboxKind.TASK, payload=payload)
+
+
+def outbox_email(*, key: str | None, to: str, template: str, subject: str, text: str, html: str) -> None:
+    outbox_put(
+        key=key or f"email:{template}:{uuid.uuid4().hex}",
+        kind=OutboxKind.EMAIL,
+        payload={"template": template, "to": to, "subject": subject, "text": text, "html": html},
+    )
+
+
+def outbox_sms(*, key: str | None, to: str, body: str) -> None:
+    outbox_put(key=key or f"sms:{uuid.uuid4().hex}", kind=OutboxKind.SMS, payload={"to": to, "body": body})
+
+
+# --- Waking the relay ---------------------------------------------------------------------------------
+# In the web process the wake (a Celery publish) is done by one background thread, so that neither the
+# publish nor a broker outage is on the request's path; wakes that arrive while one is being published are
+# coalesced. With OUTBOX_RELAY_SYNC (eager/unit settings) the relay runs in the commit hook itself.
+
+_wakes: queue.Queue = queue.Queue()
+_waker: dict = {"thread": None, "pid": None}
+_waker_lock = threading.Lock()
+
+
+def outbox_wake_on_commit(kind: str = OutboxKind.TASK) -> None:
+    if getattr(settings, "OUTBOX_RELAY_SYNC", False) and kind != OutboxKind.TASK:
+        # Eager/unit set-ups (settings_test): an e-mail or text is handed to the (locmem) backend at once,
+        # so that tests read mail.outbox right after the service; task enqueues still wait for the commit.
+        outbox_relay(kinds=(OutboxKind.EMAIL, OutboxKind.SMS))
+        return
+    transaction.on_commit(outbox_wake)
+
+
+def outbox_wake() -> None:
+    if getattr(settings, "OUTBOX_RELAY_SYNC", False):
+        outbox_relay()
+        return
+    import os
+
+    with _waker_lock:
+        if _waker["thread"] is None or _waker["pid"] != os.getpid() or not _waker["thread"].is_alive():
+            thread = threading.Thread(target=_waker_loop, name="outbox-waker", daemon=True)
+            _waker.update(thread=thread, pid=os.getpid())
+            thread.start()
+    _wakes.put_nowait(1)
+
+
+def _waker_loop() -> None:
+    from requests_app.outbox.tasks import outbox_relay_task
+
+    while True:
+        _wakes.get()
+        while not _wakes.empty():  # coalesce
+            _wakes.get_nowait()
+        try:
+            outbox_relay_task.apply_async(retry=False)
+        except Exception as exc:  # the broker is down: the beat drain relays the rows later
+            logger.warning(
+                "outbox wake not published (%s); the periodic drain will relay", type(exc).__name__
+            )
+            time.sleep(1)
+
+
+# --- Relaying -----------------------------------------------------------------------------------------
+
+
+def _deliver(message: OutboxMessage) -> None:
+    payload = message.payload
+    if message.kind == OutboxKind.EMAIL:
+        domain = settings.DEFAULT_FROM_EMAIL.rsplit("@", 1)[-1].strip(">") or "localhost"
+        email = EmailMultiAlternatives(
+            subject=payload["subject"],
+            body=payload["text"],
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[payload["to"]],
+            headers={"Message-ID": f"<outbox-{message.pk}@{domain}>"},  # the same on a resend
+        )
+        email.attach_alternative(payload["html"], "text/html")
+        email.send()
+    elif message.kind == OutboxKind.SMS:
+        from verification.sms import sms_send
+
+        sms_send(to=payload["to"], body=payload["body"])
+    elif message.kind == OutboxKind.TASK:
+        from celery import current_app
+
+        current_app.tasks[payload["task"]].apply_async(
+            args=payload.get("args", []), kwargs=payload.get("kwargs", {}), retry=False
+        )
+    else:
+        raise ValueError("unknown outbox kind")
+
+
+def _sent_payload(message: OutboxMessage) -> dict:
+    """What stays once a message is sent: no addresses or bodies (personal data) in a delivered row."""
+    if message.kind == OutboxKind.TASK:
+        return message.payload
+    return {"template": message.payload.get("template", "")}
+
+
+def outbox_relay_one(*, kinds: tuple[str, ...] = ()) -> bool | None:
+    """Claim one due message (SKIP LOCKED: concurrent relays take different rows), send it, mark it.
+    Returns True if sent, False if it failed (and was rescheduled), None if nothing was due."""
+    now = timezone.now()
+    with transaction.atomic():
+        message = (
+            OutboxMessage.objects.select_for_update(skip_locked=True)
+            .filter(sent_at__isnull=True, next_attempt_at__lte=now, **({"kind__in": kinds} if kinds else {}))
+            .order_by("next_attempt_at", "pk")
+            .first()
+        )
+        if message is None:
+            return None
+        try:
+            with transaction.atomic():  # an eager task's own writes roll back alone if it raises
+                _deliver(message)
+        except Exception as exc:
+            message.attempts += 1
+            message.last_error = type(exc).__name__[:100]
+            # A task enqueue fails only while the broker is away: retry it at the base interval, so that
+            # fulfilment resumes within seconds of the broker's return rather than after a long backoff.
+            ceiling = RETRY_BASE_SECONDS if message.kind == OutboxKind.TASK else RETRY_MAX_SECONDS
+            delay = min(RETRY_BASE_SECONDS * 2 ** (message.attempts - 1), ceiling)
+            message.next_attempt_at = now + timedelta(seconds=delay)
+            message.save(update_fields=["attempts", "last_error", "next_attempt_at"])
+            logger.warning("outbox message %s (%s) failed: %s", message.pk, message.kind, message.last_error)
+            if getattr(settings, "OUTBOX_RELAY_SYNC", False) and getattr(
+                settings, "CELERY_TASK_EAGER_PROPAGATES", False
+            ):
+                raise
+            return False
+        message.sent_at = timezone.now()
+        message.attempts += 1
+        message.payload = _sent_payload(message)
+        message.save(update_fields=["sent_at", "attempts", "payload"])
+    return True
+
+
+def outbox_relay(*, limit: int = 500, kinds: tuple[str, ...] = ()) -> int:
+    """Relay due messages (of `kinds`, default all) until none is left (or `limit`); the number sent."""
+    sent = 0
+    for _ in range(limit):
+        result = outbox_relay_one(kinds=kinds)
+        if result is None:
+            break
+        sent += bool(result)
+    return sent

@@ -1,0 +1,98 @@
+"""The outbox: a message is a row of the sender's transaction, relayed after commit, sent once."""
+
+import pytest
+from django.core import mail
+from django.db import transaction
+from django.test import override_settings
+
+from requests_app.emails import email_send
+from requests_app.models import OutboxMessage
+from requests_app.outbox.selectors import outbox_failing
+from requests_app.outbox.services import FAILING_ATTEMPTS, outbox_relay, outbox_relay_one
+
+pytestmark = pytest.mark.django_db
+
+
+def _send(key: str = "k1") -> None:
+    email_send(template="staff_reminder", to="analyst@example.com", context={"requests": []}, key=key)
+
+
+@pytest.fixture
+def relay_on_commit(settings, monkeypatch):
+    """As in production, the relay runs after commit (here in the commit hook, not in a worker)."""
+    from requests_app.outbox import services
+
+    settings.OUTBOX_RELAY_SYNC = False
+    monkeypatch.setattr(services, "outbox_wake", services.outbox_relay)
+
+
+def test_a_rolled_back_transaction_sends_nothing_and_leaves_no_row(
+    relay_on_commit, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(RuntimeError), transaction.atomic():
+            _send()
+            raise RuntimeError("the state change failed")
+    assert OutboxMessage.objects.count() == 0
+    assert mail.outbox == []
+
+
+def test_a_committed_message_is_relayed_on_commit_once(relay_on_commit, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        _send()
+        assert mail.outbox == []  # not sent inside the transaction
+    assert len(mail.outbox) == 1
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is not None and message.attempts == 1
+    assert "analyst@example.com" not in str(message.payload)  # a delivered row keeps no address or body
+    assert mail.outbox[0].extra_headers["Message-ID"].startswith(f"<outbox-{message.pk}@")
+    assert outbox_relay() == 0
+    assert len(mail.outbox) == 1
+
+
+def test_the_same_key_twice_is_one_message(relay_on_commit, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        _send("same")
+        _send("same")
+    assert OutboxMessage.objects.count() == 1
+    assert len(mail.outbox) == 1
+
+
+@override_settings(OUTBOX_RELAY_SYNC=False, EMAIL_BACKEND="tests.requests_app.test_outbox.DownBackend")
+def test_a_failing_message_is_retried_later_with_its_error_kind_only_and_staff_see_it():
+    _send()
+    for _attempt in range(FAILING_ATTEMPTS):
+        OutboxMessage.objects.update(next_attempt_at=OutboxMessage.objects.get().created_at)
+        assert outbox_relay_one() is False
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is None and message.attempts == FAILING_ATTEMPTS
+    assert message.last_error == "ConnectionRefusedError"  # the kind, not the text (it may name an address)
+    assert message.next_attempt_at > message.created_at
+    assert list(outbox_failing()) == [message]
+    assert outbox_relay_one() is None  # not due yet
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+        OutboxMessage.objects.update(next_attempt_at=message.created_at)
+        assert outbox_relay_one() is True
+    assert len(mail.outbox) == 1
+    assert list(outbox_failing()) == []
+
+
+def test_staff_see_failing_messages_in_the_admin_without_their_payload(admin_client):
+    OutboxMessage.objects.create(
+        key="email:x",
+        kind="email",
+        payload={"to": "maya.chen@example.com"},
+        attempts=5,
+        last_error="SMTPError",
+    )
+    response = admin_client.get("/admin/requests_app/outboxmessage/?delivery=failing")
+    assert response.status_code == 200
+    assert b"SMTPError" in response.content and b"maya.chen" not in response.content
+
+
+class DownBackend:
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def send_messages(self, messages):
+        raise ConnectionRefusedError("smtp.example.com:25 refused maya.chen@example.com")
