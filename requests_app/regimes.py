@@ -105,7 +105,7 @@ REGIMES: dict[str, RegimeRules] = {
         ),
         attorney_general="Colorado Attorney General, coag.gov",
         universal_opt_out="Universal opt-out mechanism on the Attorney General's list (Global Privacy Control), "
-        "Colo. Rev. Stat. §6-1-1306(1)(a)(IV)",
+        "Colo. Rev. Stat. §6-1-1306(1)(a)",
     ),
     Regime.CONNECTICUT: RegimeRules(
         code=Regime.CONNECTICUT,

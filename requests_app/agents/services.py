@@ -43,6 +43,7 @@ from requests_app.models import (
     Status,
     Submission,
 )
+from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from requests_app.rules import (
     Evidence,
@@ -121,6 +122,7 @@ def agent_request_submit(
     language: str = "en",
     ip: str = "",
     user_agent: str = "",
+    regime: str = Regime.CALIFORNIA,
 ) -> list[PrivacyRequest]:
     """Record an agent's submission and its document; matching and e-mail follow after commit."""
     now = timezone.now()
@@ -153,6 +155,7 @@ def agent_request_submit(
             requests = requests_open(
                 submission=submission,
                 kinds=kinds,
+                regime=regime,
                 first_status=lambda kind: Status.AWAITING_VERIFICATION,
                 actor_label="agent",
                 data={"channel": Channel.WEB, "agent": True, "document_type": document_type},

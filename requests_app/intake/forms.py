@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from requests_app.forms import US_STATES, normalised
 from requests_app.models import Kind
+from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from verification.normalize import (
     email_is_confusable,
@@ -55,6 +56,12 @@ class RequestForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a state from the list.")},
     )
     zip_code = forms.CharField(max_length=12, required=False)
+    # Residency decides the regime (requests_app.regimes); a form posted without it stays California.
+    residency = forms.ChoiceField(
+        choices=Regime.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Choose a state from the list.")},
+    )
     date_of_birth = forms.CharField(max_length=20, required=False)
     member_number = forms.CharField(max_length=20, required=False)
 
@@ -63,6 +70,9 @@ class RequestForm(forms.Form):
         if any(ch in value for ch in "<>{}\\") or any(ord(ch) < 32 for ch in value):
             raise forms.ValidationError(_("Use letters, spaces, hyphens and apostrophes only."))
         return value
+
+    def clean_residency(self) -> str:
+        return self.cleaned_data.get("residency") or Regime.CALIFORNIA
 
     def clean_first_name(self) -> str:
         return self._clean_text("first_name")

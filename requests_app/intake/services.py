@@ -13,6 +13,7 @@ from requests_app.intake.sql import submission_insert
 from requests_app.intake.tasks import send_acknowledgement_task, submission_received_task
 from requests_app.lifecycle import event_record, requests_build, requests_save
 from requests_app.models import Channel, Kind, PrivacyRequest, Status, Submission
+from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from requests_app.web import ip_hash
 
@@ -27,6 +28,7 @@ def privacy_request_submit(
     language: str = "en",
     ip: str = "",
     user_agent: str = "",
+    regime: str = Regime.CALIFORNIA,
 ) -> list[PrivacyRequest]:
     """Record one submission with one request per kind, then acknowledge it after commit."""
     submission = Submission(
@@ -40,6 +42,7 @@ def privacy_request_submit(
     requests, events = requests_build(
         submission=submission,
         kinds=kinds,
+        regime=regime,
         first_status=lambda kind: Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION,
         data={"channel": channel},
     )

@@ -119,3 +119,21 @@ def test_a_flood_of_submissions_from_one_address_is_slowed_down(client, valid_fo
 
 def test_get_only_pages_refuse_other_methods(client):
     assert client.put(FORM_URL).status_code == 405
+
+
+def test_residency_decides_the_regime_and_a_form_without_it_stays_california(client, valid_form_data):
+    from requests_app.regimes import Regime
+
+    assert 'name="residency"' in client.get(FORM_URL).content.decode()
+    client.post(FORM_URL, {**valid_form_data, "kinds": ["delete"], "residency": "CO"})
+    client.post(FORM_URL, {**valid_form_data, "kinds": ["delete"]})
+    colorado, default = PrivacyRequest.objects.order_by("pk")
+    assert colorado.regime == Regime.COLORADO
+    assert default.regime == Regime.CALIFORNIA
+
+
+def test_an_unknown_residency_is_refused_with_a_message_and_nothing_written(client, valid_form_data):
+    response = client.post(FORM_URL, {**valid_form_data, "residency": "ZZ"})
+    assert response.status_code == 200
+    assert "Choose a state from the list." in response.content.decode()
+    assert not Submission.objects.exists()
