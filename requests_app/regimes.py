@@ -38,6 +38,7 @@ class RegimeRules:
     appeal_decision_days: int | None  # days from receipt of the appeal
     denial_must_say: tuple[str, ...]
     attorney_general: str  # where a consumer may complain after a denied appeal
+    attorney_general_url: str
     universal_opt_out: str  # the mechanism recognised, "" when the statute names none
 
 
@@ -55,6 +56,7 @@ CALIFORNIA_RULES = RegimeRules(
         "that the consumer may complain to the CPPA or Attorney General",
     ),
     attorney_general="California Attorney General, oag.ca.gov/privacy; California Privacy Protection Agency, cppa.ca.gov",
+    attorney_general_url="https://oag.ca.gov/privacy",
     universal_opt_out="Opt-out preference signal (e.g. Global Privacy Control), Cal. Code Regs. tit. 11 §7025",
 )
 
@@ -81,6 +83,7 @@ REGIMES: dict[str, RegimeRules] = {
             "how to contact the Attorney General",
         ),
         attorney_general="Office of the Attorney General of Virginia, Consumer Protection Section",
+        attorney_general_url="https://www.oag.state.va.us/consumer-protection",
         universal_opt_out="",
     ),
     Regime.COLORADO: RegimeRules(
@@ -104,6 +107,7 @@ REGIMES: dict[str, RegimeRules] = {
             "how to contact the Attorney General",
         ),
         attorney_general="Colorado Attorney General, coag.gov",
+        attorney_general_url="https://coag.gov/file-complaint/",
         universal_opt_out="Universal opt-out mechanism on the Attorney General's list (Global Privacy Control), "
         "Colo. Rev. Stat. §6-1-1306(1)(a)",
     ),
@@ -128,6 +132,7 @@ REGIMES: dict[str, RegimeRules] = {
             "how to contact the Attorney General",
         ),
         attorney_general="Connecticut Office of the Attorney General, portal.ct.gov/ag",
+        attorney_general_url="https://portal.ct.gov/ag/sections/privacy/the-connecticut-data-privacy-act",
         universal_opt_out="",
     ),
     Regime.TEXAS: RegimeRules(
@@ -151,6 +156,7 @@ REGIMES: dict[str, RegimeRules] = {
             "the Attorney General's online complaint mechanism",
         ),
         attorney_general="Texas Attorney General, texasattorneygeneral.gov (online complaint form)",
+        attorney_general_url="https://www.texasattorneygeneral.gov/consumer-protection",
         universal_opt_out="",
     ),
     Regime.OREGON: RegimeRules(
@@ -175,6 +181,7 @@ REGIMES: dict[str, RegimeRules] = {
             "how to contact the Attorney General",
         ),
         attorney_general="Oregon Department of Justice, doj.state.or.us",
+        attorney_general_url="https://www.doj.state.or.us/consumer-protection/",
         universal_opt_out="",
     ),
     Regime.OTHER: CALIFORNIA_RULES,
@@ -184,3 +191,11 @@ REGIMES: dict[str, RegimeRules] = {
 def regime_rules(code: str | None) -> RegimeRules:
     """The row for a stored regime code; an empty or unknown code reads as California."""
     return REGIMES.get(code or DEFAULT, CALIFORNIA_RULES)
+
+
+def appeal_decision_days(code: str | None) -> int:
+    """Days to decide an appeal: the regime's statutory period, or the portal's own
+    (settings.APPEAL_RESPONSE_DAYS) where the regime has no appeal duty (California, other)."""
+    from django.conf import settings
+
+    return regime_rules(code).appeal_decision_days or settings.APPEAL_RESPONSE_DAYS

@@ -14,6 +14,7 @@ from requests_app.appeals.models import Appeal
 from requests_app.emails import email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import RequestEvent
+from requests_app.regimes import Regime, appeal_decision_days, regime_rules
 
 from .models import DenialReasonTemplate
 
@@ -41,6 +42,15 @@ ATTORNEYS_GENERAL = [
         "https://portal.ct.gov/ag/sections/privacy/the-connecticut-data-privacy-act",
     ),
 ]
+
+
+def attorneys_general(regime: str) -> list[tuple[str, str, str]]:
+    """Whom the appeal decision names: the regime's own Attorney General, or the whole list for
+    California and "other" (as before regimes existed)."""
+    if regime_rules(regime) is regime_rules(Regime.CALIFORNIA):
+        return ATTORNEYS_GENERAL
+    rules = regime_rules(regime)
+    return [(Regime(regime).label, rules.attorney_general, rules.attorney_general_url)]
 
 
 def requester_notify(*, event_id: int) -> bool:
@@ -72,6 +82,7 @@ def requester_notify(*, event_id: int) -> bool:
 def _extra_context(event: RequestEvent) -> dict:
     request = event.request
     status_url = settings.SITE_URL + reverse("requests_app:status_lookup")
+    rules = regime_rules(request.regime)
     if template := DenialReasonTemplate.objects.filter(code=event.data.get("template", "")).first():
         closed = deadlines.local_date(request.closed_at or event.created_at)
         return {
@@ -80,8 +91,14 @@ def _extra_context(event: RequestEvent) -> dict:
             "opt_out_url": settings.SITE_URL + reverse("requests_app:do_not_sell"),
             "status_url": status_url,
             "appeal_by": closed + timedelta(days=settings.APPEAL_WINDOW_DAYS),
+            "regime": rules,
+            "appeal_days": appeal_decision_days(request.regime),
         }
     if event.name.startswith("requests.appeal."):
         appeal = Appeal.objects.filter(request=request).first()
-        return {"appeal": appeal, "attorneys_general": ATTORNEYS_GENERAL, "status_url": status_url}
+        return {
+            "appeal": appeal,
+            "attorneys_general": attorneys_general(request.regime),
+            "status_url": status_url,
+        }
     return {"status_url": status_url}

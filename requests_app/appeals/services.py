@@ -17,6 +17,7 @@ from requests_app.emails import email_send
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import event_record
 from requests_app.models import PrivacyRequest, RequestEvent, Status
+from requests_app.regimes import appeal_decision_days
 
 RECEIPT_SENT = "requests.appeal.receipt_sent"
 
@@ -52,7 +53,7 @@ def appeal_submit(*, request_id: int, statement: str) -> Appeal:
         appeal = Appeal.objects.create(
             request=request,
             submitted_at=now,
-            due_at=deadlines.local_date(now) + timedelta(days=settings.APPEAL_RESPONSE_DAYS),
+            due_at=deadlines.local_date(now) + timedelta(days=appeal_decision_days(request.regime)),
             statement=statement,
         )
         event = event_record(
