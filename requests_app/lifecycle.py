@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from requests_app import deadlines
 from requests_app.exceptions import RequestError
-from requests_app.models import CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
+from requests_app.models import ACCESS_KINDS, CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
 from requests_app.regimes import Regime
 
 S = Status
@@ -87,6 +87,7 @@ def requests_build(
     actor_label: str = "requester",
     data: dict[str, Any] | None = None,
     regime: str = Regime.CALIFORNIA,
+    data_range: tuple[date | None, date | None] = (None, None),
 ) -> tuple[list[PrivacyRequest], list[RequestEvent]]:
     """New requests, one per kind (de-duplicated, in order), received and moved to their first state,
     with their opening events; nothing saved yet.
@@ -106,6 +107,8 @@ def requests_build(
                 kind=kind,
                 status=status,
                 regime=regime,
+                data_from=data_range[0] if kind in ACCESS_KINDS else None,
+                data_to=data_range[1] if kind in ACCESS_KINDS else None,
                 received_at=now,
                 status_changed_at=now,
                 ack_due=deadlines.ack_due(now),

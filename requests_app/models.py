@@ -119,6 +119,10 @@ class PrivacyRequest(models.Model):
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.RECEIVED, db_index=True)
     # The law the request is handled under (requests_app.regimes); California unless the requester said otherwise.
     regime = models.CharField(max_length=8, choices=Regime.choices, default=Regime.CALIFORNIA, db_index=True)
+    # Requests to know (Regs §7024 as amended for 2026): the range asked for; empty = everything we
+    # hold since January 1, 2022 up to the day the report is compiled.
+    data_from = models.DateField(null=True, blank=True)
+    data_to = models.DateField(null=True, blank=True)
     received_at = models.DateTimeField()
     status_changed_at = models.DateTimeField()
     ack_due = models.DateField()

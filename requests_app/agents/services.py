@@ -123,6 +123,7 @@ def agent_request_submit(
     ip: str = "",
     user_agent: str = "",
     regime: str = Regime.CALIFORNIA,
+    data_range: tuple[date | None, date | None] = (None, None),
 ) -> list[PrivacyRequest]:
     """Record an agent's submission and its document; matching and e-mail follow after commit."""
     now = timezone.now()
@@ -156,6 +157,7 @@ def agent_request_submit(
                 submission=submission,
                 kinds=kinds,
                 regime=regime,
+                data_range=data_range,
                 first_status=lambda kind: Status.AWAITING_VERIFICATION,
                 actor_label="agent",
                 data={"channel": Channel.WEB, "agent": True, "document_type": document_type},

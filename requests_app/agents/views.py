@@ -102,6 +102,7 @@ def _agent_new(request):
                 kinds=form.cleaned_data["kinds"],
                 consumer=form.requester(),
                 regime=form.cleaned_data["residency"],
+                data_range=form.data_range(),
                 agent=form.agent(),
                 document_type=form.cleaned_data["document_type"],
                 document=form.cleaned_data["document"],

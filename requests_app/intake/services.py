@@ -1,7 +1,7 @@
 """Intake: record a submission with one request per kind, and acknowledge it (Regs §7021(a))."""
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -29,6 +29,7 @@ def privacy_request_submit(
     ip: str = "",
     user_agent: str = "",
     regime: str = Regime.CALIFORNIA,
+    data_range: tuple[date | None, date | None] = (None, None),
 ) -> list[PrivacyRequest]:
     """Record one submission with one request per kind, then acknowledge it after commit."""
     submission = Submission(
@@ -43,6 +44,7 @@ def privacy_request_submit(
         submission=submission,
         kinds=kinds,
         regime=regime,
+        data_range=data_range,
         first_status=lambda kind: Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION,
         data={"channel": channel},
     )

@@ -26,6 +26,7 @@ def request_new(request):
                 kinds=form.cleaned_data["kinds"],
                 requester=form.requester(),
                 regime=form.cleaned_data["residency"],
+                data_range=form.data_range(),
                 language=request.LANGUAGE_CODE,
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),

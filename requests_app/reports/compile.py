@@ -130,6 +130,7 @@ class Disclosure:
     contact_phone: str = ""
     postal_address: tuple[str, ...] = POSTAL_ADDRESS
     site_url: str = ""
+    full_period: bool = True  # everything since PERIOD_START, not a range the requester chose
 
 
 def _recipient_line(recipient: Recipient, categories: list[str]) -> RecipientLine:
@@ -167,8 +168,11 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
     types = {t.code: t for t in DataPointType.objects.select_related("category")}
     sources = {s.code: s for s in Source.objects.all()}
 
+    today = timezone.localdate()
+    period_start, period_end = request.data_from or PERIOD_START, request.data_to or today
     tally = _exports_tally(
         consumer,
+        period=(period_start, period_end),
         systems=systems,
         types=types,
         sources=sources,
@@ -192,8 +196,9 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
         specific=specific,
         consumer_name=f"{consumer.first_name} {consumer.last_name}".strip(),
         generated_at=now,
-        period_start=PERIOD_START,
-        period_end=timezone.localdate(now),
+        period_start=period_start,
+        period_end=period_end,
+        full_period=request.data_from is None and request.data_to is None,
         point_count=tally.total,
         categories=list(categories_held.values()),
         sources=[
@@ -216,7 +221,14 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
 
 
 def _exports_tally(
-    consumer, *, systems, types, sources, specific: bool, external: Iterable[ExportedPoint] = ()
+    consumer,
+    *,
+    systems,
+    types,
+    sources,
+    specific: bool,
+    external: Iterable[ExportedPoint] = (),
+    period: tuple[date, date] | None = None,
 ) -> _Tally:
     """One pass over every connector's export, then the external systems' (requests_app.systems):
     counts per system and type, and the lines of a specific-pieces report (a never-disclose type's
@@ -224,6 +236,8 @@ def _exports_tally(
     tally = _Tally()
     builtin = chain.from_iterable(connector.export(consumer) for connector in connectors_for(consumer))
     for point in chain(builtin, external):
+        if period is not None and not period[0] <= timezone.localdate(point.collected_at) <= period[1]:
+            continue  # outside the range the requester asked for (everything since 2022 by default)
         system, point_type = systems[point.system_code], types[point.type_code]
         section = tally.sections.get(system.code)
         if section is None:

@@ -421,3 +421,35 @@ def test_who_may_see_the_download_pages_nobody_without_status_access(client, rea
     assert client.get(DOWNLOAD)["Location"] == LOOKUP
     assert client.get(PDF)["Location"] == LOOKUP
     assert client.post(SEND_CODE)["Location"] == LOOKUP
+
+
+def test_a_report_for_a_date_range_holds_only_that_range_and_states_it(django_capture_on_commit_callbacks):
+    from datetime import date
+
+    request = access_request()
+    request.data_from, request.data_to = date(2023, 3, 3), date(2023, 3, 5)
+    request.save(update_fields=["data_from", "data_to"])
+    report = fulfil(request, django_capture_on_commit_callbacks)
+    reader = pdf_of(report)
+    data = json.loads(attachment(reader, ".json"))
+    rows = list(csv.DictReader(io.StringIO(attachment(reader, ".csv").decode("utf-8-sig"))))
+    assert data["report"]["period"] == {"from": "2023-03-03", "to": "2023-03-05"}
+    assert sorted(p["type"] for p in data["data_points"]) == [
+        "Invoice",
+        "Membership plan",
+        "Payment card number",
+    ]
+    assert len(rows) == 3 and {(r["period_from"], r["period_to"]) for r in rows} == {
+        ("2023-03-03", "2023-03-05")
+    }
+    text = " ".join(text_of(reader).split())
+    assert "collected from March 3, 2023 to March 5, 2023" in text
+
+
+def test_a_report_without_a_range_covers_everything_since_2022(django_capture_on_commit_callbacks):
+    reader = pdf_of(fulfil(access_request(), django_capture_on_commit_callbacks))
+    data = json.loads(attachment(reader, ".json"))
+    assert data["report"]["period"]["from"] == "2022-01-01" and len(data["data_points"]) == len(POINTS)
+    assert "everything we hold about you that we collected from January 1, 2022" in " ".join(
+        text_of(reader).split()
+    )
