@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from records.connectors import ExportedPoint, connectors_for
 from records.models import DataPointType, Recipient, Source, System
-from records.selectors import sale_opt_out_in_force_since
+from records.selectors import consumer_known_under_16, sale_opt_out_in_force_since
 from requests_app.models import Kind, PrivacyRequest
 from requests_app.systems.selectors import system_run_points
 
@@ -181,6 +181,10 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
     )
     held_types = [t for t in types.values() if tally.type_counts[t.code]]  # data-map order: by category
     categories_held = _categories_held(held_types, tally)
+    if consumer_known_under_16(consumer):
+        # Known to be under 16: every category of their information is sensitive personal information.
+        for line in categories_held.values():
+            line.sensitive = True
     category_names = {code: line.name for code, line in categories_held.items()}
     used_systems = [s for s in systems.values() if s.code in tally.sections]
     for code, section in tally.sections.items():

@@ -453,3 +453,13 @@ def test_a_report_without_a_range_covers_everything_since_2022(django_capture_on
     assert "everything we hold about you that we collected from January 1, 2022" in " ".join(
         text_of(reader).split()
     )
+
+
+def test_a_minors_report_marks_every_category_sensitive(django_capture_on_commit_callbacks):
+    from datetime import date
+
+    minor_birth = date(timezone.localdate().year - 12, 1, 1)
+    request = access_request(kind=Kind.KNOW_CATEGORIES, date_of_birth=minor_birth)
+    assert all(c.sensitive for c in disclosure_compile(request=request).categories)
+    adult = access_request(kind=Kind.KNOW_CATEGORIES, date_of_birth=date(1980, 1, 1))
+    assert not all(c.sensitive for c in disclosure_compile(request=adult).categories)
