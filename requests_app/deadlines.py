@@ -7,6 +7,7 @@ import holidays
 from django.utils import timezone
 
 from requests_app.models import Kind
+from requests_app.regimes import regime_rules
 
 ACK_BUSINESS_DAYS = 10  # Regs §7021(a)
 RESPONSE_DAYS = 45  # CCPA §1798.130(a)(2); Regs §7021(b)
@@ -44,19 +45,24 @@ def ack_due(received_at: datetime) -> date:
     return add_business_days(local_date(received_at), ACK_BUSINESS_DAYS)
 
 
-def response_due(received_at: datetime, kind: str) -> date:
+def response_due(received_at: datetime, kind: str, regime: str | None = None) -> date:
+    """The response deadline; opt-out and Shine the Light keep California's own periods, every other kind
+    takes the regime's response days (45 in every regime in the table)."""
     received = local_date(received_at)
     if kind == Kind.OPT_OUT:
         return add_business_days(received, OPT_OUT_BUSINESS_DAYS)
     if kind == Kind.SHINE_THE_LIGHT:
         return received + timedelta(days=SHINE_THE_LIGHT_DAYS)
-    return received + timedelta(days=RESPONSE_DAYS)
+    return received + timedelta(days=regime_rules(regime).response_days)
 
 
-def extended_due(received_at: datetime, due_at: date) -> date:
-    """The one permitted extension: +45 days, never past 90 days from receipt."""
+def extended_due(received_at: datetime, due_at: date, regime: str | None = None) -> date:
+    """The one permitted extension: the regime's extension days (45), never past response + extension
+    days (90) from receipt."""
+    rules = regime_rules(regime)
     return min(
-        due_at + timedelta(days=EXTENSION_DAYS), local_date(received_at) + timedelta(days=MAX_RESPONSE_DAYS)
+        due_at + timedelta(days=rules.extension_days),
+        local_date(received_at) + timedelta(days=rules.response_days + rules.extension_days),
     )
 
 

@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 
 from requests_app import deadlines
 from requests_app.exceptions import RequestError
-from requests_app.models import CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
+from requests_app.models import ACCESS_KINDS, CLOSED_STATUSES, PrivacyRequest, RequestEvent, Status
+from requests_app.regimes import Regime
 
 S = Status
 TRANSITIONS: dict[str, frozenset[str]] = {
@@ -85,6 +86,8 @@ def requests_build(
     first_status: Callable[[str], str],
     actor_label: str = "requester",
     data: dict[str, Any] | None = None,
+    regime: str = Regime.CALIFORNIA,
+    data_range: tuple[date | None, date | None] = (None, None),
 ) -> tuple[list[PrivacyRequest], list[RequestEvent]]:
     """New requests, one per kind (de-duplicated, in order), received and moved to their first state,
     with their opening events; nothing saved yet.
@@ -103,10 +106,13 @@ def requests_build(
                 submission=submission,
                 kind=kind,
                 status=status,
+                regime=regime,
+                data_from=data_range[0] if kind in ACCESS_KINDS else None,
+                data_to=data_range[1] if kind in ACCESS_KINDS else None,
                 received_at=now,
                 status_changed_at=now,
                 ack_due=deadlines.ack_due(now),
-                due_at=deadlines.response_due(now, kind),
+                due_at=deadlines.response_due(now, kind, regime),
             )
         )
     events = [
@@ -230,7 +236,7 @@ def request_deadline_extend(
             raise RequestError(
                 _("The original due date has passed; an extension had to be sent before it."), code="too_late"
             )
-        new_due = deadlines.extended_due(locked.received_at, locked.due_at)
+        new_due = deadlines.extended_due(locked.received_at, locked.due_at, locked.regime)
         locked.extended_due_at = new_due
         locked.extension_reason = reason
         locked.save(update_fields=["extended_due_at", "extension_reason"])

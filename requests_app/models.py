@@ -7,6 +7,8 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
+from requests_app.regimes import Regime
+
 # Unambiguous characters for references people read aloud or type (no 0/O, 1/I/L).
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -115,6 +117,12 @@ class PrivacyRequest(models.Model):
     submission = models.ForeignKey(Submission, on_delete=models.PROTECT, related_name="requests")
     kind = models.CharField(max_length=20, choices=Kind.choices, db_index=True)
     status = models.CharField(max_length=32, choices=Status.choices, default=Status.RECEIVED, db_index=True)
+    # The law the request is handled under (requests_app.regimes); California unless the requester said otherwise.
+    regime = models.CharField(max_length=8, choices=Regime.choices, default=Regime.CALIFORNIA, db_index=True)
+    # Requests to know (Regs §7024 as amended for 2026): the range asked for; empty = everything we
+    # hold since January 1, 2022 up to the day the report is compiled.
+    data_from = models.DateField(null=True, blank=True)
+    data_to = models.DateField(null=True, blank=True)
     received_at = models.DateTimeField()
     status_changed_at = models.DateTimeField()
     ack_due = models.DateField()
@@ -159,6 +167,12 @@ class PrivacyRequest(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @property
+    def regime_rules(self):
+        from requests_app.regimes import regime_rules
+
+        return regime_rules(self.regime)
 
     @property
     def effective_due(self):

@@ -12,6 +12,7 @@ from django.db.models import Min
 from django.utils import timezone
 
 from records.models import Consumer, DataPoint
+from records.selectors import consumer_known_under_16
 from requests_app.lifecycle import event_record, request_transition
 from requests_app.models import ACCESS_KINDS, Kind, PrivacyRequest, Status
 
@@ -26,7 +27,10 @@ class Evidence:
 
 
 def consumer_holds_sensitive(consumer: Consumer) -> bool:
-    """Delete and correct need the higher bar when the records hold a sensitive type (Regs §7062(d))."""
+    """Delete and correct need the higher bar when the records hold a sensitive type (Regs §7062(d)),
+    or when the consumer is known to be under 16 (all their information is sensitive, Regs 2026)."""
+    if consumer_known_under_16(consumer):
+        return True
     return DataPoint.objects.filter(
         consumer=consumer, point_type__sensitive=True, redacted_at__isnull=True
     ).exists()

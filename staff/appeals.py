@@ -64,10 +64,11 @@ def _reopen(*, request: PrivacyRequest, actor, now: datetime) -> PrivacyRequest:
     reopened = PrivacyRequest.objects.create(
         submission_id=request.submission_id,
         kind=request.kind,
+        regime=request.regime,
         received_at=now,
         status_changed_at=now,
         ack_due=deadlines.ack_due(now),
-        due_at=deadlines.response_due(now, request.kind),
+        due_at=deadlines.response_due(now, request.kind, request.regime),
         consumer_id=request.consumer_id,
         matched_fields=request.matched_fields,
         verification_level=request.verification_level,

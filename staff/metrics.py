@@ -18,6 +18,7 @@ from django.db.models.functions import TruncDate
 
 from requests_app.agents import services as agents
 from requests_app.models import Kind, PrivacyRequest, Status
+from requests_app.regimes import Regime
 
 from .models import DenialReason
 
@@ -112,33 +113,51 @@ def _year_bounds(year: int) -> tuple[datetime, datetime]:
     return datetime(year, 1, 1, tzinfo=tz), datetime(year + 1, 1, 1, tzinfo=tz)
 
 
-def metrics_for_year(year: int) -> list[KindMetrics]:
-    """One row per kind (every kind, zeros included), in the order of Kind."""
+def _add(m: KindMetrics, g: dict) -> None:
+    n = g["n"]
+    m.received += n
+    if g["status"] in DENIED_STATUSES or g["outcome"] == "denied":
+        m.denied += n
+        m.denied_by_reason[denial_bucket(g["status"], g["denial_reason"])] += n
+    elif g["status"] == Status.COMPLETED or g["outcome"] in COMPLIED_OUTCOMES:
+        m.complied += n
+    if g["status"] in SUBSTANTIVE and g["days"] is not None:
+        m.days[g["days"].days] += n
+
+
+def _groups(year: int, by: str, regime: str | None = None):
     tz = ZoneInfo(settings.TIME_ZONE)
     start, end = _year_bounds(year)
     days = ExpressionWrapper(
         TruncDate("closed_at", tzinfo=tz) - TruncDate("received_at", tzinfo=tz), output_field=DurationField()
     )
-    groups = (
-        PrivacyRequest.objects.filter(received_at__gte=start, received_at__lt=end)
-        .annotate(days=days)
-        .values("kind", "status", "outcome", "denial_reason", "days")
+    queryset = PrivacyRequest.objects.filter(received_at__gte=start, received_at__lt=end)
+    if regime:
+        queryset = queryset.filter(regime=regime)
+    return (
+        queryset.annotate(days=days)
+        .values(by, "status", "outcome", "denial_reason", "days")
         .annotate(n=Count("pk"))
         .order_by()
     )
+
+
+def metrics_for_year(year: int, regime: str | None = None) -> list[KindMetrics]:
+    """One row per kind (every kind, zeros included), in the order of Kind; only one regime's requests
+    when `regime` is given."""
     table = {k: KindMetrics(kind=k, label=label) for k, label in Kind.choices}
-    for g in groups:
-        m = table.setdefault(g["kind"], KindMetrics(kind=g["kind"], label=g["kind"]))
-        n = g["n"]
-        m.received += n
-        if g["status"] in DENIED_STATUSES or g["outcome"] == "denied":
-            m.denied += n
-            m.denied_by_reason[denial_bucket(g["status"], g["denial_reason"])] += n
-        elif g["status"] == Status.COMPLETED or g["outcome"] in COMPLIED_OUTCOMES:
-            m.complied += n
-        if g["status"] in SUBSTANTIVE and g["days"] is not None:
-            m.days[g["days"].days] += n
+    for g in _groups(year, "kind", regime):
+        _add(table.setdefault(g["kind"], KindMetrics(kind=g["kind"], label=g["kind"])), g)
     return list(table.values())
+
+
+def metrics_by_regime(year: int) -> list[KindMetrics]:
+    """One row per regime (requests_app.regimes) with requests that year, all kinds together, in the
+    order of Regime; `kind` holds the regime code."""
+    table = {code: KindMetrics(kind=code, label=label) for code, label in Regime.choices}
+    for g in _groups(year, "regime"):
+        _add(table.setdefault(g["regime"], KindMetrics(kind=g["regime"], label=g["regime"])), g)
+    return [m for m in table.values() if m.received]
 
 
 def metrics_total(rows: list[KindMetrics]) -> KindMetrics:
@@ -161,7 +180,7 @@ def metrics_years() -> list[int]:
     return list(range(first.astimezone(tz).year, last.astimezone(tz).year + 1))
 
 
-def metrics_csv_rows(year: int):
+def metrics_csv_rows(year: int, regime: str | None = None):
     reasons = [code for code, _label in REASON_COLUMNS]
     yield [
         "year",
@@ -173,7 +192,7 @@ def metrics_csv_rows(year: int):
         "median_days_to_respond",
         "mean_days_to_respond",
     ]
-    rows = metrics_for_year(year)
+    rows = metrics_for_year(year, regime)
     for m in [*rows, metrics_total(rows)]:
         yield [
             year,

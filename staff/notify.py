@@ -14,6 +14,7 @@ from requests_app.appeals.models import Appeal
 from requests_app.emails import email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import RequestEvent
+from requests_app.regimes import Regime, appeal_decision_days, regime_rules
 
 from .models import DenialReasonTemplate
 
@@ -46,9 +47,13 @@ ATTORNEYS_GENERAL = [
 STATE_NAMES = {"CA": "California", "VA": "Virginia", "CO": "Colorado", "CT": "Connecticut"}
 
 
-def attorneys_general_for(*, state: str) -> list[tuple[str, str, str]]:
-    """The Attorneys General whose regime applies: California's (our business and its consumers), and
-    the requester's own state when it is one with an appeal duty. An unknown state names California."""
+def attorneys_general_for(*, state: str, regime: str = Regime.CALIFORNIA) -> list[tuple[str, str, str]]:
+    """Whom the appeal decision names. Under another state's regime: that state's Attorney General. Under
+    California's (and "other"): California's, plus the requester's own state when it has an appeal duty.
+    An unknown state names California."""
+    rules = regime_rules(regime)
+    if rules is not regime_rules(Regime.CALIFORNIA):
+        return [(Regime(regime).label, rules.attorney_general, rules.attorney_general_url)]
     applies = {"California", STATE_NAMES.get((state or "").upper(), "California")}
     return [entry for entry in ATTORNEYS_GENERAL if entry[0] in applies]
 
@@ -82,6 +87,7 @@ def requester_notify(*, event_id: int) -> bool:
 def _extra_context(event: RequestEvent) -> dict:
     request = event.request
     status_url = settings.SITE_URL + reverse("requests_app:status_lookup")
+    rules = regime_rules(request.regime)
     if template := DenialReasonTemplate.objects.filter(code=event.data.get("template", "")).first():
         closed = deadlines.local_date(request.closed_at or event.created_at)
         return {
@@ -90,12 +96,14 @@ def _extra_context(event: RequestEvent) -> dict:
             "opt_out_url": settings.SITE_URL + reverse("requests_app:do_not_sell"),
             "status_url": status_url,
             "appeal_by": closed + timedelta(days=settings.APPEAL_WINDOW_DAYS),
+            "regime": rules,
+            "appeal_days": appeal_decision_days(request.regime),
         }
     if event.name.startswith("requests.appeal."):
         appeal = Appeal.objects.filter(request=request).first()
         return {
             "appeal": appeal,
-            "attorneys_general": attorneys_general_for(state=request.submission.state),
+            "attorneys_general": attorneys_general_for(state=request.submission.state, regime=request.regime),
             "status_url": status_url,
         }
     return {"status_url": status_url}

@@ -26,6 +26,7 @@ from requests_app import deadlines
 from requests_app.agents import services as agents
 from requests_app.exceptions import RequestError
 from requests_app.models import AgentAuthorization, Status
+from requests_app.regimes import Regime
 
 from . import appeals, evidence, metrics, selectors, services
 from .forms import (
@@ -469,6 +470,7 @@ def metrics_page(request):
     year = _year(request, years)
     rows = metrics.metrics_for_year(year)
     total = metrics.metrics_total(rows)
+    regime_rows = metrics.metrics_by_regime(year)
     reasons = [(label, total.denied_by_reason.get(code, 0)) for code, label in metrics.REASON_COLUMNS]
     received_chart = _chart(
         [(m.label, m.received, f"{m.received} ({m.complied} complied, {m.denied} denied)") for m in rows]
@@ -482,6 +484,7 @@ def metrics_page(request):
             "years": years,
             "rows": rows,
             "total": total,
+            "regime_rows": regime_rows,
             "reason_columns": metrics.REASON_COLUMNS,
             "received_chart": received_chart,
             "reason_chart": reason_chart,
@@ -527,7 +530,11 @@ def _csv_response(rows, filename: str) -> StreamingHttpResponse:
 def metrics_csv(request):
     require_action(request.user, Action.VIEW_METRICS)
     year = _year(request, [timezone.now().year])
-    return _csv_response(metrics.metrics_csv_rows(year), f"request-metrics-{year}.csv")
+    regime = request.GET.get("regime", "")
+    if regime not in Regime.values:
+        regime = ""
+    name = f"request-metrics-{year}-{regime}.csv" if regime else f"request-metrics-{year}.csv"
+    return _csv_response(metrics.metrics_csv_rows(year, regime or None), name)
 
 
 @require_GET

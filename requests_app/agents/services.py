@@ -44,6 +44,7 @@ from requests_app.models import (
     Submission,
 )
 from requests_app.outbox.services import outbox_task
+from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from requests_app.rules import (
     Evidence,
@@ -122,6 +123,8 @@ def agent_request_submit(
     language: str = "en",
     ip: str = "",
     user_agent: str = "",
+    regime: str = Regime.CALIFORNIA,
+    data_range: tuple[date | None, date | None] = (None, None),
 ) -> list[PrivacyRequest]:
     """Record an agent's submission and its document; matching and e-mail follow after commit."""
     now = timezone.now()
@@ -154,6 +157,8 @@ def agent_request_submit(
             requests = requests_open(
                 submission=submission,
                 kinds=kinds,
+                regime=regime,
+                data_range=data_range,
                 first_status=lambda kind: Status.AWAITING_VERIFICATION,
                 actor_label="agent",
                 data={"channel": Channel.WEB, "agent": True, "document_type": document_type},

@@ -101,6 +101,8 @@ def _agent_new(request):
             created = agents.agent_request_submit(
                 kinds=form.cleaned_data["kinds"],
                 consumer=form.requester(),
+                regime=form.cleaned_data["residency"],
+                data_range=form.data_range(),
                 agent=form.agent(),
                 document_type=form.cleaned_data["document_type"],
                 document=form.cleaned_data["document"],

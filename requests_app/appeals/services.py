@@ -18,6 +18,7 @@ from requests_app.exceptions import RequestError
 from requests_app.lifecycle import event_record
 from requests_app.models import PrivacyRequest, RequestEvent, Status
 from requests_app.outbox.services import outbox_task
+from requests_app.regimes import appeal_decision_days
 
 RECEIPT_SENT = "requests.appeal.receipt_sent"
 
@@ -53,7 +54,7 @@ def appeal_submit(*, request_id: int, statement: str) -> Appeal:
         appeal = Appeal.objects.create(
             request=request,
             submitted_at=now,
-            due_at=deadlines.local_date(now) + timedelta(days=settings.APPEAL_RESPONSE_DAYS),
+            due_at=deadlines.local_date(now) + timedelta(days=appeal_decision_days(request.regime)),
             statement=statement,
         )
         event = event_record(

@@ -1,10 +1,14 @@
 """The request form: what a consumer asks for and who they are, validated and normalised."""
 
+from datetime import date
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.forms import US_STATES, normalised
 from requests_app.models import Kind
+from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from verification.normalize import (
     email_is_confusable,
@@ -14,6 +18,9 @@ from verification.normalize import (
     normalize_phone,
     normalize_zip,
 )
+
+PERIOD_ALL, PERIOD_RANGE = "all", "range"
+PERIOD_EARLIEST = date(2022, 1, 1)  # CCPA §1798.130(a)(2)(B): the look-back reaches to 1 January 2022
 
 
 class RequestForm(forms.Form):
@@ -55,6 +62,12 @@ class RequestForm(forms.Form):
         error_messages={"invalid_choice": _("Choose a state from the list.")},
     )
     zip_code = forms.CharField(max_length=12, required=False)
+    # Residency decides the regime (requests_app.regimes); a form posted without it stays California.
+    residency = forms.ChoiceField(
+        choices=Regime.choices,
+        required=False,
+        error_messages={"invalid_choice": _("Choose a state from the list.")},
+    )
     date_of_birth = forms.CharField(max_length=20, required=False)
     member_number = forms.CharField(max_length=20, required=False)
 
@@ -63,6 +76,48 @@ class RequestForm(forms.Form):
         if any(ch in value for ch in "<>{}\\") or any(ord(ch) < 32 for ch in value):
             raise forms.ValidationError(_("Use letters, spaces, hyphens and apostrophes only."))
         return value
+
+    # Requests to know: everything since January 1, 2022 (the default), or a range of dates.
+    period = forms.ChoiceField(
+        choices=[(PERIOD_ALL, _("Everything since January 1, 2022")), (PERIOD_RANGE, _("A range of dates"))],
+        required=False,
+        error_messages={"invalid_choice": _("Choose a period from the list.")},
+    )
+    period_from = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": _("Enter a date like 2023-01-31.")},
+    )
+    period_to = forms.DateField(
+        required=False,
+        input_formats=["%Y-%m-%d"],
+        error_messages={"invalid": _("Enter a date like 2023-01-31.")},
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("period") != PERIOD_RANGE:
+            cleaned["period_from"] = cleaned["period_to"] = None
+            return cleaned
+        start, end = cleaned.get("period_from"), cleaned.get("period_to")
+        if "period_from" in self.errors or "period_to" in self.errors:
+            return cleaned
+        if start is None and end is None:
+            self.add_error("period_from", _("Enter the first day of the range, the last day, or both."))
+        elif start is not None and start < PERIOD_EARLIEST:
+            self.add_error("period_from", _("The range can start on January 1, 2022 at the earliest."))
+        elif start is not None and end is not None and end < start:
+            self.add_error("period_to", _("The last day must not be before the first day."))
+        elif end is not None and end > timezone.localdate():
+            self.add_error("period_to", _("The last day cannot be in the future."))
+        return cleaned
+
+    def data_range(self) -> tuple[date | None, date | None]:
+        """The range asked for, for requests to know; (None, None) means everything since 2022-01-01."""
+        return self.cleaned_data.get("period_from"), self.cleaned_data.get("period_to")
+
+    def clean_residency(self) -> str:
+        return self.cleaned_data.get("residency") or Regime.CALIFORNIA
 
     def clean_first_name(self) -> str:
         return self._clean_text("first_name")

@@ -1,7 +1,7 @@
 """Intake: record a submission with one request per kind, and acknowledge it (Regs §7021(a))."""
 
 import logging
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -14,6 +14,7 @@ from requests_app.intake.tasks import send_acknowledgement_task, submission_rece
 from requests_app.lifecycle import event_record, requests_build, requests_save
 from requests_app.models import Channel, Kind, PrivacyRequest, Status, Submission
 from requests_app.outbox.services import outbox_task, outbox_wake_on_commit
+from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from requests_app.web import ip_hash
 
@@ -28,6 +29,8 @@ def privacy_request_submit(
     language: str = "en",
     ip: str = "",
     user_agent: str = "",
+    regime: str = Regime.CALIFORNIA,
+    data_range: tuple[date | None, date | None] = (None, None),
 ) -> list[PrivacyRequest]:
     """Record one submission with one request per kind, then acknowledge it after commit."""
     submission = Submission(
@@ -41,6 +44,8 @@ def privacy_request_submit(
     requests, events = requests_build(
         submission=submission,
         kinds=kinds,
+        regime=regime,
+        data_range=data_range,
         first_status=lambda kind: Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION,
         data={"channel": channel},
     )

@@ -25,6 +25,8 @@ def request_new(request):
             created = services.privacy_request_submit(
                 kinds=form.cleaned_data["kinds"],
                 requester=form.requester(),
+                regime=form.cleaned_data["residency"],
+                data_range=form.data_range(),
                 language=request.LANGUAGE_CODE,
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),

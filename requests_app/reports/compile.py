@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from records.connectors import ExportedPoint, connectors_for
 from records.models import DataPointType, Recipient, Source, System
-from records.selectors import sale_opt_out_in_force_since
+from records.selectors import consumer_known_under_16, sale_opt_out_in_force_since
 from requests_app.models import Kind, PrivacyRequest
 from requests_app.systems.selectors import system_run_points
 
@@ -142,6 +142,7 @@ class Disclosure:
     contact_phone: str = ""
     postal_address: tuple[str, ...] = POSTAL_ADDRESS
     site_url: str = ""
+    full_period: bool = True  # everything since PERIOD_START, not a range the requester chose
 
 
 def _recipient_line(recipient: Recipient, categories: list[str]) -> RecipientLine:
@@ -179,8 +180,11 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
     types = {t.code: t for t in DataPointType.objects.select_related("category")}
     sources = {s.code: s for s in Source.objects.all()}
 
+    today = timezone.localdate()
+    period_start, period_end = request.data_from or PERIOD_START, request.data_to or today
     tally = _exports_tally(
         consumer,
+        period=(period_start, period_end),
         systems=systems,
         types=types,
         sources=sources,
@@ -189,6 +193,10 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
     )
     held_types = [t for t in types.values() if tally.type_counts[t.code]]  # data-map order: by category
     categories_held = _categories_held(held_types, tally)
+    if consumer_known_under_16(consumer):
+        # Known to be under 16: every category of their information is sensitive personal information.
+        for line in categories_held.values():
+            line.sensitive = True
     category_names = {code: line.name for code, line in categories_held.items()}
     used_systems = [s for s in systems.values() if s.code in tally.sections]
     for code, section in tally.sections.items():
@@ -204,8 +212,9 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
         specific=specific,
         consumer_name=f"{consumer.first_name} {consumer.last_name}".strip(),
         generated_at=now,
-        period_start=PERIOD_START,
-        period_end=timezone.localdate(now),
+        period_start=period_start,
+        period_end=period_end,
+        full_period=request.data_from is None and request.data_to is None,
         point_count=tally.total,
         categories=list(categories_held.values()),
         sources=[
@@ -228,7 +237,14 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
 
 
 def _exports_tally(
-    consumer, *, systems, types, sources, specific: bool, external: Iterable[ExportedPoint] = ()
+    consumer,
+    *,
+    systems,
+    types,
+    sources,
+    specific: bool,
+    external: Iterable[ExportedPoint] = (),
+    period: tuple[date, date] | None = None,
 ) -> _Tally:
     """One pass over every connector's export, then the external systems' (requests_app.systems):
     counts per system and type, and the lines of a specific-pieces report (a never-disclose type's
@@ -236,6 +252,8 @@ def _exports_tally(
     tally = _Tally()
     builtin = chain.from_iterable(connector.export(consumer) for connector in connectors_for(consumer))
     for point in chain(builtin, external):
+        if period is not None and not period[0] <= timezone.localdate(point.collected_at) <= period[1]:
+            continue  # outside the range the requester asked for (everything since 2022 by default)
         system, point_type = systems[point.system_code], types[point.type_code]
         section = tally.sections.get(system.code)
         if section is None:

@@ -39,7 +39,18 @@ LEDGER_GAP = 4
 LEDGER_CHUNK = 40
 WITHHELD_MARK = "[Withheld by law: see section 8]"
 ZONE_NAMES = {"America/Los_Angeles": "Pacific time"}
-CSV_FIELDS = ("system", "category", "type", "source", "collected_at", "value", "withheld", "shared_with")
+CSV_FIELDS = (
+    "system",
+    "category",
+    "type",
+    "source",
+    "collected_at",
+    "value",
+    "withheld",
+    "shared_with",
+    "period_from",
+    "period_to",
+)
 
 
 class BundledAssetFetcher(URLFetcher):
@@ -186,6 +197,8 @@ def disclosure_json(disclosure: Disclosure) -> bytes:
 def disclosure_csv(disclosure: Disclosure) -> bytes:
     """Specific pieces: one row per data point. Categories request: one row per type of information held."""
     out = io.StringIO()
+    # Every row states the range served (Regs 2026: requests to know may reach beyond 12 months).
+    period = (disclosure.period_start.isoformat(), disclosure.period_end.isoformat())
     if disclosure.specific:
         writer = csv.DictWriter(out, fieldnames=CSV_FIELDS)
         writer.writeheader()
@@ -194,13 +207,14 @@ def disclosure_csv(disclosure: Disclosure) -> bytes:
                 row = _point_dict(point)
                 row["value"] = "" if point.value is None else point.value
                 row["withheld"] = "yes" if point.value is None else "no"
+                row["period_from"], row["period_to"] = period
                 writer.writerow(row)
     else:
         writer = csv.writer(out)
-        writer.writerow(["category", "type_held", "sensitive"])
+        writer.writerow(["category", "type_held", "sensitive", "period_from", "period_to"])
         for category in disclosure.categories:
             for type_name in category.types:
-                writer.writerow([category.name, type_name, "yes" if category.sensitive else "no"])
+                writer.writerow([category.name, type_name, "yes" if category.sensitive else "no", *period])
     return out.getvalue().encode("utf-8-sig")  # the BOM lets spreadsheet programs read UTF-8
 
 

@@ -151,3 +151,36 @@ def test_upholding_keeps_the_request_denied(
     assert privacy_request.status == Status.DENIED
     assert PrivacyRequest.objects.count() == 1
     assert "we uphold our decision" in outbox[-1].body and "oag.ca.gov/privacy" in outbox[-1].body
+
+
+@pytest.mark.parametrize(
+    ("regime", "days", "ag_url", "absent"),
+    [
+        ("CO", 45, "coag.gov/file-complaint", "oag.ca.gov"),
+        ("TX", 60, "texasattorneygeneral.gov", "oag.ca.gov"),
+        ("CA", 60, "oag.ca.gov/privacy", None),
+    ],
+)
+def test_denial_and_appeal_e_mails_say_what_the_regime_requires(
+    regime, days, ag_url, absent, approver, second_approver, outbox, django_capture_on_commit_callbacks
+):
+    from staff.appeals import appeal_decide
+
+    privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW, regime=regime)
+    with django_capture_on_commit_callbacks(execute=True):
+        request_deny(
+            request=privacy_request, actor=approver, template=DenialReasonTemplate.objects.get(code="fraud")
+        )
+    denial = outbox[-1].body
+    assert "How to appeal" in denial and f"within {days} days" in denial
+    assert (ag_url in denial) == (regime != "CA")  # California has no statutory appeal route to name
+    appeal = appeal_submit(request_id=privacy_request.pk, statement="")
+    from requests_app.deadlines import local_date
+
+    assert (appeal.due_at - local_date(appeal.submitted_at)).days == days
+    with django_capture_on_commit_callbacks(execute=True):
+        appeal_decide(appeal=appeal, actor=second_approver, decision="upheld", explanation="Checked again.")
+    decision = outbox[-1].body
+    assert ag_url in decision
+    if absent:
+        assert absent not in decision

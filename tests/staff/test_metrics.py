@@ -203,3 +203,26 @@ def test_a_denial_or_unverifiable_closure_without_a_reason_code_is_refused():
             request_transition(request=r, to=to, outcome="denied")
     r.refresh_from_db()
     assert r.status == Status.AWAITING_VERIFICATION
+
+
+def test_metrics_split_by_regime_add_up_to_the_year(year_2025, viewer_client):
+    from requests_app.models import PrivacyRequest
+    from requests_app.regimes import Regime
+    from staff.metrics import metrics_by_regime
+
+    denied_delete = PrivacyRequest.objects.get(denial_reason="exception:security")
+    PrivacyRequest.objects.filter(pk=denied_delete.pk).update(regime=Regime.COLORADO)
+    PrivacyRequest.objects.filter(kind=Kind.OPT_OUT).update(regime=Regime.TEXAS)
+    by_regime = {m.kind: m for m in metrics_by_regime(2025)}
+    assert set(by_regime) == {Regime.CALIFORNIA, Regime.COLORADO, Regime.TEXAS}
+    assert (by_regime["CO"].received, by_regime["CO"].denied, by_regime["CO"].median_days) == (1, 1, 10.0)
+    assert (by_regime["TX"].received, by_regime["TX"].complied) == (1, 0)
+    assert sum(m.received for m in by_regime.values()) == metrics_total(metrics_for_year(2025)).received
+    colorado = {m.kind: m for m in metrics_for_year(2025, Regime.COLORADO)}
+    assert colorado[Kind.DELETE].denied == 1 and colorado[Kind.KNOW_CATEGORIES].received == 0
+
+    page = viewer_client.get(reverse("staff:metrics") + "?year=2025").content.decode()
+    assert "By regime" in page and "Colorado" in page
+    response = viewer_client.get(reverse("staff:metrics_csv"), {"year": 2025, "regime": "CO"})
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[-1][1:5] == ["all", "1", "0", "1"]

@@ -979,3 +979,15 @@ def test_an_accepted_document_cannot_be_rejected_afterwards(submitted, staff_use
     assert not PrivacyRequest.objects.filter(status=Status.DENIED).exists()
     accepted = RequestEvent.objects.filter(name="agents.document.accepted").first()
     assert accepted.data == {"document_type": "permission", "from": "pending", "to": "accepted"}
+
+
+def test_the_agent_form_asks_the_consumers_residency_and_stores_the_regime(
+    client, maya, django_capture_on_commit_callbacks
+):
+    assert 'name="residency"' in client.get(NEW).content.decode()
+    submit(
+        client,
+        django_capture_on_commit_callbacks,
+        agent_data(upload("permission.png", png_permission()), residency="VA"),
+    )
+    assert set(PrivacyRequest.objects.values_list("regime", flat=True)) == {"VA"}

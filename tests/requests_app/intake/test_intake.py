@@ -119,3 +119,72 @@ def test_a_flood_of_submissions_from_one_address_is_slowed_down(client, valid_fo
 
 def test_get_only_pages_refuse_other_methods(client):
     assert client.put(FORM_URL).status_code == 405
+
+
+def test_residency_decides_the_regime_and_a_form_without_it_stays_california(client, valid_form_data):
+    from requests_app.regimes import Regime
+
+    assert 'name="residency"' in client.get(FORM_URL).content.decode()
+    client.post(FORM_URL, {**valid_form_data, "kinds": ["delete"], "residency": "CO"})
+    client.post(FORM_URL, {**valid_form_data, "kinds": ["delete"]})
+    colorado, default = PrivacyRequest.objects.order_by("pk")
+    assert colorado.regime == Regime.COLORADO
+    assert default.regime == Regime.CALIFORNIA
+
+
+def test_an_unknown_residency_is_refused_with_a_message_and_nothing_written(client, valid_form_data):
+    response = client.post(FORM_URL, {**valid_form_data, "residency": "ZZ"})
+    assert response.status_code == 200
+    assert "Choose a state from the list." in response.content.decode()
+    assert not Submission.objects.exists()
+
+
+def test_a_request_to_know_can_ask_for_a_date_range(client, valid_form_data):
+    from datetime import date
+
+    client.post(
+        FORM_URL,
+        {
+            **valid_form_data,
+            "kinds": ["access_specific", "delete"],
+            "period": "range",
+            "period_from": "2022-06-01",
+            "period_to": "2024-12-31",
+        },
+    )
+    know, delete = PrivacyRequest.objects.order_by("pk")
+    assert (know.data_from, know.data_to) == (date(2022, 6, 1), date(2024, 12, 31))
+    assert (delete.data_from, delete.data_to) == (None, None)
+
+
+def test_everything_since_2022_is_the_default_and_dates_are_ignored_then(client, valid_form_data):
+    body = client.get(FORM_URL).content.decode()
+    assert "Everything since January 1, 2022" in body
+    client.post(FORM_URL, {**valid_form_data, "kinds": ["access_specific"], "period_from": "2023-01-01"})
+    assert PrivacyRequest.objects.get().data_from is None
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        ("2021-12-31", "", "January 1, 2022 at the earliest"),
+        ("2024-01-02", "2024-01-01", "must not be before the first day"),
+        ("", "", "Enter the first day of the range"),
+        ("01/02/2024", "", "Enter a date like 2023-01-31."),
+    ],
+)
+def test_a_bad_range_is_refused_with_a_message_and_nothing_written(
+    client, valid_form_data, start, end, message
+):
+    response = client.post(
+        FORM_URL,
+        {
+            **valid_form_data,
+            "kinds": ["access_specific"],
+            "period": "range",
+            "period_from": start,
+            "period_to": end,
+        },
+    )
+    assert response.status_code == 200 and message in response.content.decode()
+    assert not Submission.objects.exists()

@@ -488,3 +488,45 @@ def test_every_page_after_the_cover_carries_the_running_header_and_its_chapter(
         assert re.search(r"\b\d{1,2}\. [A-Z]", text), number  # a numbered chapter heading or running chapter
     # No near-empty page: the running header and footer alone are about 80 characters.
     assert min(len(text) for text in pages[1:]) > 400
+
+
+def test_a_report_for_a_date_range_holds_only_that_range_and_states_it(django_capture_on_commit_callbacks):
+    from datetime import date
+
+    request = access_request()
+    request.data_from, request.data_to = date(2023, 3, 3), date(2023, 3, 5)
+    request.save(update_fields=["data_from", "data_to"])
+    report = fulfil(request, django_capture_on_commit_callbacks)
+    reader = pdf_of(report)
+    data = json.loads(attachment(reader, ".json"))
+    rows = list(csv.DictReader(io.StringIO(attachment(reader, ".csv").decode("utf-8-sig"))))
+    assert data["report"]["period"] == {"from": "2023-03-03", "to": "2023-03-05"}
+    assert sorted(p["type"] for p in data["data_points"]) == [
+        "Invoice",
+        "Membership plan",
+        "Payment card number",
+    ]
+    assert len(rows) == 3 and {(r["period_from"], r["period_to"]) for r in rows} == {
+        ("2023-03-03", "2023-03-05")
+    }
+    text = " ".join(text_of(reader).split())
+    assert "collected from March 3, 2023 to March 5, 2023" in text
+
+
+def test_a_report_without_a_range_covers_everything_since_2022(django_capture_on_commit_callbacks):
+    reader = pdf_of(fulfil(access_request(), django_capture_on_commit_callbacks))
+    data = json.loads(attachment(reader, ".json"))
+    assert data["report"]["period"]["from"] == "2022-01-01" and len(data["data_points"]) == len(POINTS)
+    assert "everything we hold about you that we collected from January 1, 2022" in " ".join(
+        text_of(reader).split()
+    )
+
+
+def test_a_minors_report_marks_every_category_sensitive(django_capture_on_commit_callbacks):
+    from datetime import date
+
+    minor_birth = date(timezone.localdate().year - 12, 1, 1)
+    request = access_request(kind=Kind.KNOW_CATEGORIES, date_of_birth=minor_birth)
+    assert all(c.sensitive for c in disclosure_compile(request=request).categories)
+    adult = access_request(kind=Kind.KNOW_CATEGORIES, date_of_birth=date(1980, 1, 1))
+    assert not all(c.sensitive for c in disclosure_compile(request=adult).categories)
