@@ -44,15 +44,23 @@ TRANSITION_FIELDS = frozenset(
 # Rules of the right packages that every transition honours, registered by RequestsAppConfig.ready()
 # (this core module imports no right): called with request= inside the transaction after every move
 # into a closed status; and asked before approval or fulfilment for a refusal message (or None).
+# Channels that follow a request from outside (DRP status callbacks, API webhooks) register transition
+# hooks: called with request= and event= inside the transaction after every status change, so that what
+# they send is an outbox row committed with the change (or rolled back with it).
 ON_CLOSE_HOOKS: list[Callable[..., None]] = []
 RELEASE_CHECKS: list[Callable[[PrivacyRequest], str | None]] = []
+ON_TRANSITION_HOOKS: list[Callable[..., None]] = []
 
 
 def lifecycle_hooks_register(
-    *, on_close: list[Callable[..., None]], release_checks: list[Callable[[PrivacyRequest], str | None]]
+    *,
+    on_close: list[Callable[..., None]] = (),
+    release_checks: list[Callable[[PrivacyRequest], str | None]] = (),
+    on_transition: list[Callable[..., None]] = (),
 ) -> None:
     ON_CLOSE_HOOKS.extend(hook for hook in on_close if hook not in ON_CLOSE_HOOKS)
     RELEASE_CHECKS.extend(check for check in release_checks if check not in RELEASE_CHECKS)
+    ON_TRANSITION_HOOKS.extend(hook for hook in on_transition if hook not in ON_TRANSITION_HOOKS)
 
 
 def event_record(
@@ -191,7 +199,7 @@ def request_transition(
             locked.closed_at = now
             fields.append("closed_at")
         locked.save(update_fields=fields)
-        event_record(
+        event = event_record(
             request=locked,
             name=f"requests.request.{to}",
             actor=actor,
@@ -204,6 +212,8 @@ def request_transition(
         if to in CLOSED_STATUSES:
             for hook in ON_CLOSE_HOOKS:
                 hook(request=locked)
+        for hook in ON_TRANSITION_HOOKS:
+            hook(request=locked, event=event)
     if not isinstance(request, int):
         request.refresh_from_db()
     return locked

@@ -58,3 +58,28 @@ def test_events_are_append_only():
         event.save()
     with pytest.raises(ValueError):
         event.delete()
+
+
+def test_transition_hooks_see_each_change_inside_its_transaction(monkeypatch):
+    from requests_app import lifecycle
+
+    seen = []
+
+    def hook(*, request, event):
+        seen.append((request.status, event.to_status, request.pk))
+        if request.status == Status.WITHDRAWN:
+            raise RuntimeError("the channel refused")  # what a hook raises undoes the change
+
+    monkeypatch.setattr(lifecycle, "ON_TRANSITION_HOOKS", [hook])
+    request = PrivacyRequestFactory(status=Status.IN_REVIEW)
+    request_transition(request=request, to=Status.APPROVED)
+    with pytest.raises(RuntimeError):
+        request_transition(request=request, to=Status.WITHDRAWN)
+
+    assert seen == [
+        (Status.APPROVED, Status.APPROVED, request.pk),
+        (Status.WITHDRAWN, Status.WITHDRAWN, request.pk),
+    ]
+    request.refresh_from_db()
+    assert request.status == Status.APPROVED
+    assert RequestEvent.objects.filter(request=request).count() == 1
