@@ -12,6 +12,14 @@ def _clean_cache():
 
 
 @pytest.fixture
+def staff_login():
+    """`staff_login(client, user)`: force_login plus an OTP-verified session (tests/mfa_support.py)."""
+    from tests.mfa_support import staff_login
+
+    return staff_login
+
+
+@pytest.fixture
 def outbox():
     return mail.outbox
 
