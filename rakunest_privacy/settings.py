@@ -398,6 +398,7 @@ STAFF_QUEUE_PAGE_SIZES = (25, 50, 100)
 # Staff MFA (staff/mfa.py): TOTP with django-otp. Its per-device throttling stays at the default (each
 # wrong code doubles the wait before the next try).
 OTP_TOTP_ISSUER = "RakuNest Privacy"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists and deletes devices; it never shows a key or QR code
 STAFF_RECOVERY_CODES = 10
 RECORDS_RETENTION_MONTHS = _parsed("RECORDS_RETENTION_MONTHS", env.int, 24)  # Regs §7101(a)
 APPEAL_WINDOW_DAYS = 45

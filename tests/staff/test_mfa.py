@@ -314,3 +314,22 @@ def test_the_admin_opens_for_a_verified_admin_and_its_login_goes_through_staff_s
 def test_a_verified_user_who_is_not_admin_staff_is_refused_by_the_admin(analyst):
     client = staff_login(Client(), analyst)
     assert client.get("/admin/login/").status_code == 403
+
+
+def test_an_admin_can_delete_a_lost_authenticator_but_never_see_its_key_or_add_one(admin_user, analyst):
+    admin_user.is_staff = True
+    admin_user.save()
+    lost = totp_device_for(analyst)
+    admin = staff_login(Client(), admin_user)
+    listing = admin.get("/admin/otp_totp/totpdevice/")
+    assert listing.status_code == 200 and "ana_analyst" in listing.content.decode()
+    page = admin.get(f"/admin/otp_totp/totpdevice/{lost.pk}/change/").content.decode()
+    assert lost.key not in page and b32encode(lost.bin_key).decode() not in page
+    assert admin.get(f"/admin/otp_totp/totpdevice/{lost.pk}/qrcode/").status_code == 403
+    assert admin.get("/admin/otp_totp/totpdevice/add/").status_code == 403
+    response = admin.post(f"/admin/otp_totp/totpdevice/{lost.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not TOTPDevice.objects.filter(pk=lost.pk).exists()
+    # The analyst enrols again at the next sign-in.
+    client, location = _password_login(analyst)
+    assert client.get(location)["Location"].startswith(ENROL)
