@@ -8,7 +8,7 @@ from django.contrib.auth.management import create_permissions
 
 ROLES = ["viewer", "analyst", "approver", "admin"]
 ADMIN_MODEL_PERMISSIONS = {
-    "staff": ["denialreasontemplate"],
+    "staff": ["denialreasontemplate", "staffevent"],  # StaffEvent: read-only in the admin
     "auth": ["user", "group"],
     "records": ["datacategory", "datapointtype", "source", "purpose", "recipient", "system"],
 }

@@ -1,5 +1,6 @@
 """The admin role may view and delete staff MFA devices (a lost phone), never add or change one
-(staff/seed.py ADMIN_PERMISSION_CODENAMES). Runs the idempotent seed again once django-otp's tables exist."""
+(staff/seed.py ADMIN_PERMISSION_CODENAMES), and read StaffEvent in the admin. Runs the idempotent seed
+again once django-otp's tables and StaffEvent exist."""
 
 from django.db import migrations
 

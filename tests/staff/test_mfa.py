@@ -333,3 +333,15 @@ def test_an_admin_can_delete_a_lost_authenticator_but_never_see_its_key_or_add_o
     # The analyst enrols again at the next sign-in.
     client, location = _password_login(analyst)
     assert client.get(location)["Location"].startswith(ENROL)
+
+
+def test_an_admin_reads_mfa_events_in_the_admin_and_cannot_change_them(admin_user, analyst):
+    admin_user.is_staff = True
+    admin_user.save()
+    event = mfa.staff_event_record(name="staff.mfa.verified", actor=analyst, data={"method": "totp"})
+    admin = staff_login(Client(), admin_user)
+    listing = admin.get("/admin/staff/staffevent/")
+    assert listing.status_code == 200 and "staff:ana_analyst" in listing.content.decode()
+    assert admin.get("/admin/staff/staffevent/add/").status_code == 403
+    assert admin.post(f"/admin/staff/staffevent/{event.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert StaffEvent.objects.filter(pk=event.pk).exists()
