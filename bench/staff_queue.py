@@ -72,6 +72,8 @@ from django.http import HttpResponse  # noqa: E402
 from django.template import engines  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.urls import path  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from requests_app.models import CLOSED_STATUSES, PrivacyRequest  # noqa: E402
 from requests_app.models import new_reference as reference  # noqa: E402
@@ -247,6 +249,13 @@ def main() -> None:
 
     client = Client()
     client.force_login(staff[0])
+    # Past the second factor, as django_otp.login() leaves the session (staff/mfa.py): one query more.
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=staff[0], name="authenticator", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
     cases = [("queue", "status=open"), ("filtered", "kind=delete&due_within=7")]
     staff_cases = [*cases, ("agent-submitted", "agent=on")]
     print(f"\n{'page':<34}{'size':>5}{'p50 ms':>9}{'p95 ms':>9}{'queries':>9}")

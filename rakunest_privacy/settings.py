@@ -75,13 +75,16 @@ CSRF_TRUSTED_ORIGINS = _parsed("DJANGO_CSRF_TRUSTED_ORIGINS", env.list, [])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "rakunest_privacy.apps.AdminConfig",  # django.contrib.admin with staff's OTP-checking site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "records",
     "verification",
     "requests_app",
@@ -98,6 +101,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",  # request.user.is_verified(): staff MFA (staff/mfa.py)
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -391,6 +395,11 @@ SUPPRESSION_HASH_KEY = (
 # Staff (/staff/): sign out after this much inactivity, within SESSION_COOKIE_AGE's hard limit.
 STAFF_IDLE_MINUTES = _parsed("STAFF_IDLE_MINUTES", env.int, 30)
 STAFF_QUEUE_PAGE_SIZES = (25, 50, 100)
+# Staff MFA (staff/mfa.py): TOTP with django-otp. Its per-device throttling stays at the default (each
+# wrong code doubles the wait before the next try).
+OTP_TOTP_ISSUER = "RakuNest Privacy"
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True  # the admin lists and deletes devices; it never shows a key or QR code
+STAFF_RECOVERY_CODES = 10
 RECORDS_RETENTION_MONTHS = _parsed("RECORDS_RETENTION_MONTHS", env.int, 24)  # Regs §7101(a)
 APPEAL_WINDOW_DAYS = 45
 APPEAL_RESPONSE_DAYS = 60  # Va. Code §59.1-577(C); Colo. §6-1-1306(3); Conn. §42-518(d)

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from requests_app.appeals.models import Appeal
 
-from .models import DenialReasonTemplate, VerificationLowering
+from .models import DenialReasonTemplate, StaffEvent, VerificationLowering
 
 
 @admin.register(DenialReasonTemplate)
@@ -36,3 +36,12 @@ class AppealAdmin(ReadOnlyAdmin):
 class VerificationLoweringAdmin(ReadOnlyAdmin):
     list_display = ("request", "level", "state", "proposed_by", "decided_by", "proposed_at")
     list_filter = ("state",)
+
+
+@admin.register(StaffEvent)
+class StaffEventAdmin(ReadOnlyAdmin):
+    """Staff security events (MFA): who enrolled, signed in with which kind of code, failed, regenerated."""
+
+    list_display = ("created_at", "name", "actor_label", "data")
+    list_filter = ("name",)
+    search_fields = ("actor_label",)

@@ -275,3 +275,14 @@ class CorrectionDecideForm(ConfirmedForm):
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+
+class MfaCodeForm(forms.Form):
+    """A 6-digit code from the authenticator app, or one of the recovery codes."""
+
+    code = forms.CharField(
+        label=_("Code"),
+        max_length=32,
+        strip=True,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "autofocus": True}),
+    )

@@ -109,3 +109,31 @@ class ReminderSent(models.Model):
 
     def __str__(self) -> str:
         return f"Reminder to {self.user_id} on {self.day}"
+
+
+class StaffEvent(models.Model):
+    """Append-only audit of staff security events that belong to no request (MFA enrolment, sign-in
+    codes, recovery codes), in RequestEvent's style: a dotted name, the actor, and outcome data that
+    never holds a secret, a code or a key."""
+
+    name = models.CharField(max_length=80)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=40)
+    data = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} by {self.actor_label}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise ValueError("Staff events are append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValueError("Staff events are append-only.")

@@ -8,9 +8,15 @@ from django.contrib.auth.management import create_permissions
 
 ROLES = ["viewer", "analyst", "approver", "admin"]
 ADMIN_MODEL_PERMISSIONS = {
-    "staff": ["denialreasontemplate"],
+    "staff": ["denialreasontemplate", "staffevent"],  # StaffEvent: read-only in the admin
     "auth": ["user", "group"],
     "records": ["datacategory", "datapointtype", "source", "purpose", "recipient", "system"],
+}
+# Staff MFA devices: an admin may see who has enrolled and delete a lost device (the person enrols again
+# at their next sign-in), but not add or change one: a device they set up would pass another's second step.
+ADMIN_PERMISSION_CODENAMES = {
+    "otp_totp": ["view_totpdevice", "delete_totpdevice"],
+    "otp_static": ["view_staticdevice", "delete_staticdevice"],
 }
 
 REASON_TEMPLATES = [
@@ -97,6 +103,10 @@ def roles_and_reasons_create(apps) -> None:
     for app_label, models in ADMIN_MODEL_PERMISSIONS.items():
         admin.permissions.add(
             *Permission.objects.filter(content_type__app_label=app_label, content_type__model__in=models)
+        )
+    for app_label, codenames in ADMIN_PERMISSION_CODENAMES.items():
+        admin.permissions.add(
+            *Permission.objects.filter(content_type__app_label=app_label, codename__in=codenames)
         )
     Template = apps.get_model("staff", "DenialReasonTemplate")
     for row in REASON_TEMPLATES:

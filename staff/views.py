@@ -10,16 +10,16 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import REDIRECT_FIELD_NAME, logout
 from django.contrib.auth.views import LoginView, LogoutView, redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import content_disposition_header
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
 from requests_app import deadlines
@@ -28,7 +28,8 @@ from requests_app.exceptions import RequestError
 from requests_app.models import AgentAuthorization, Status
 from requests_app.regimes import Regime
 
-from . import appeals, evidence, metrics, selectors, services
+from . import appeals, evidence, metrics, mfa, selectors, services
+from .exceptions import StaffError
 from .forms import (
     AgentDocumentAcceptForm,
     AgentDocumentRejectForm,
@@ -43,6 +44,7 @@ from .forms import (
     InfoRequestForm,
     LogExportForm,
     LowerProposeForm,
+    MfaCodeForm,
     NoteForm,
     ProcessorConfirmForm,
     ProcessorNoticeForm,
@@ -57,23 +59,38 @@ logger = logging.getLogger(__name__)
 LAST_SEEN_KEY = "staff_last_seen"
 
 
+def _signed_in_response(request):
+    """A redirect to the sign-in page if the user is not signed in or has been idle too long, else None."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    now = time.time()
+    last = request.session.get(LAST_SEEN_KEY)
+    if last is not None and now - last > settings.STAFF_IDLE_MINUTES * 60:
+        logout(request)
+        messages.info(request, _("You were signed out after a period of inactivity."))
+        return redirect_to_login(request.get_full_path())
+    if last is None or now - last > 60:  # write the session at most once a minute
+        request.session[LAST_SEEN_KEY] = now
+    return None
+
+
+def _with_next(url_name: str, next_url: str) -> str:
+    return f"{reverse(url_name)}?{urlencode({REDIRECT_FIELD_NAME: next_url})}"
+
+
 def staff_view(view):
-    """Signed in, not idle for longer than STAFF_IDLE_MINUTES, and holding at least one staff role."""
+    """Signed in, not idle for longer than STAFF_IDLE_MINUTES, holding at least one staff role, and, for
+    those who need it (staff/mfa.py), verified by a second factor in this session."""
 
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        now = time.time()
-        last = request.session.get(LAST_SEEN_KEY)
-        if last is not None and now - last > settings.STAFF_IDLE_MINUTES * 60:
-            logout(request)
-            messages.info(request, _("You were signed out after a period of inactivity."))
-            return redirect_to_login(request.get_full_path())
-        if last is None or now - last > 60:  # write the session at most once a minute
-            request.session[LAST_SEEN_KEY] = now
+        response = _signed_in_response(request)
+        if response is not None:
+            return response
         if not user_actions(request.user):
             raise PermissionDenied
+        if mfa.mfa_required(request.user) and not request.user.is_verified():
+            return redirect(_with_next("staff:mfa", request.get_full_path()))
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -101,9 +118,106 @@ class StaffLoginView(LoginView):
     def get_default_redirect_url(self):
         return reverse("staff:queue")
 
+    def get_success_url(self):
+        url = super().get_success_url()
+        if mfa.mfa_required(self.request.user):
+            return _with_next("staff:mfa", url)
+        return url
+
 
 class StaffLogoutView(LogoutView):
     next_page = "staff:login"
+
+
+# --- Second factor (staff/mfa.py) ----------------------------------------------------------------
+def _next_url(request) -> str:
+    """The page to go on to once verified: a same-site path from `next`, else the queue."""
+    url = request.POST.get(REDIRECT_FIELD_NAME) or request.GET.get(REDIRECT_FIELD_NAME) or ""
+    if url and url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return url
+    return reverse("staff:queue")
+
+
+def mfa_pending_view(view):
+    """Signed in with a password, not yet verified, and someone MFA is for; the others go on."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        response = _signed_in_response(request)
+        if response is not None:
+            return response
+        if not mfa.mfa_required(request.user) or request.user.is_verified():
+            return redirect(_next_url(request))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _no_store(response):
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@mfa_pending_view
+def mfa_verify(request):
+    next_url = _next_url(request)
+    if mfa.totp_device_confirmed(request.user) is None:
+        return redirect(_with_next("staff:mfa_enrol", next_url))
+    form = MfaCodeForm(request.POST or None)
+    if form.is_valid():
+        try:
+            mfa.mfa_verify(request=request, token=form.cleaned_data["code"])
+        except StaffError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return redirect(next_url)
+    return render(request, "staff/mfa/verify.html", {"form": form, "next": next_url})
+
+
+@require_http_methods(["GET", "POST"])
+@mfa_pending_view
+def mfa_enrol(request):
+    next_url = _next_url(request)
+    if mfa.totp_device_confirmed(request.user) is not None:
+        return redirect(_with_next("staff:mfa", next_url))  # a second device needs the first one
+    device = mfa.totp_enrolment_start(user=request.user)
+    form = MfaCodeForm(request.POST or None)
+    if form.is_valid():
+        try:
+            codes = mfa.totp_enrolment_confirm(request=request, token=form.cleaned_data["code"])
+        except StaffError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return _no_store(
+                render(request, "staff/mfa/recovery_codes.html", {"codes": codes, "next": next_url})
+            )
+    context = {"form": form, "next": next_url, **mfa.totp_setup_details(device)}
+    return _no_store(render(request, "staff/mfa/enrol.html", context))
+
+
+@require_http_methods(["GET", "POST"])
+@staff_view
+def mfa_recovery_codes(request):
+    if not mfa.mfa_required(request.user):
+        raise PermissionDenied
+    form = MfaCodeForm(request.POST or None)
+    if form.is_valid():
+        try:
+            codes = mfa.recovery_codes_regenerate(user=request.user, token=form.cleaned_data["code"])
+        except StaffError as exc:
+            form.add_error("code", exc.message)
+        else:
+            return _no_store(
+                render(
+                    request,
+                    "staff/mfa/recovery_codes.html",
+                    {"codes": codes, "next": reverse("staff:queue"), "regenerated": True},
+                )
+            )
+    return render(request, "staff/mfa/regenerate.html", {"form": form})
 
 
 def _can(user) -> dict[str, bool]:

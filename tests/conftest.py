@@ -12,6 +12,22 @@ def _clean_cache():
 
 
 @pytest.fixture
+def staff_login():
+    """`staff_login(client, user)`: force_login plus an OTP-verified session (tests/mfa_support.py)."""
+    from tests.mfa_support import staff_login
+
+    return staff_login
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    """pytest-django's admin_client (a superuser), past the second factor the admin asks for."""
+    from tests.mfa_support import staff_login
+
+    return staff_login(client, admin_user)
+
+
+@pytest.fixture
 def outbox():
     return mail.outbox
 

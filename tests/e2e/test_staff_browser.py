@@ -4,6 +4,7 @@ from playwright.sync_api import Page, expect
 
 from requests_app.models import RequestEvent, Status
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
+from tests.mfa_support import browser_sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,10 +18,7 @@ def test_a_staff_member_signs_in_and_approves_a_request(page: Page, live_server)
         consumer=ConsumerFactory(email="maya.chen@example.com"),
     )
 
-    page.goto(f"{live_server.url}/staff/")
-    page.get_by_label("Username").fill("april")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, live_server.url, approver, "a long enough password")
 
     expect(page.get_by_role("heading", name="Requests")).to_be_visible()
     page.get_by_role("link", name=privacy_request.reference).click()
@@ -61,10 +59,7 @@ def test_an_approver_accepts_an_agents_document_from_the_request_page(page: Page
         document_removed=["JavaScript"],
     )
 
-    page.goto(f"{live_server.url}/staff/")
-    page.get_by_label("Username").fill("april")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Sign in").click()
+    browser_sign_in(page, live_server.url, approver, "a long enough password")
     row = page.locator("tr", has_text=privacy_request.reference)
     expect(row.get_by_text("By an agent")).to_be_visible()  # labelled in the queue (issue 15, item 9)
     page.goto(f"{live_server.url}/staff/requests/{privacy_request.reference}/")
@@ -121,13 +116,9 @@ def test_an_ambiguous_match_waits_for_staff_who_see_the_candidates_and_must_choo
     request = PrivacyRequest.objects.get()
     assert request.status == Status.IN_REVIEW and request.consumer is None
 
-    User.objects.create_user(username="april", password="a long enough password").groups.add(
-        Group.objects.get(name="approver")
-    )
-    page.goto(f"{live_server.url}/staff/")
-    page.get_by_label("Username").fill("april")
-    page.get_by_label("Password").fill("a long enough password")
-    page.get_by_role("button", name="Sign in").click()
+    approver = User.objects.create_user(username="april", password="a long enough password")
+    approver.groups.add(Group.objects.get(name="approver"))
+    browser_sign_in(page, live_server.url, approver, "a long enough password")
     page.goto(f"{live_server.url}/staff/requests/{request.reference}/")
     expect(page.get_by_role("heading", name="Candidate records")).to_be_visible()
     expect(page.get_by_role("cell", name="e-mail, phone, name")).to_be_visible()

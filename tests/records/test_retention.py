@@ -12,6 +12,7 @@ from records.models import DataPoint, DataPointType, RetentionHold, Source, Syst
 from records.retention import datapoints_expire, expired_counts
 from staff.tasks import expire_data_points_task
 from tests.factories import ConsumerFactory
+from tests.mfa_support import staff_login
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,7 @@ def test_staff_see_data_past_retention_on_the_systems_page(client):
     point(consumer, "health_checks", "temperature_check", age_days=45)
     point(consumer, "health_checks", "temperature_check", age_days=60)
     admin = get_user_model().objects.create_superuser("privacy-admin", "admin@rakunest.example", "x")
-    client.force_login(admin)
+    staff_login(client, admin)
 
     page = client.get(reverse("admin:records_system_changelist")).content.decode()
 

@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group, User
 from django.test import Client
 
 from staff.permissions import Role
+from tests.mfa_support import staff_login
 
 
 def _staff_user(username: str, role: Role | None) -> User:
@@ -50,9 +51,8 @@ def staff_user_factory(db):
 
 
 def signed_in(user: User) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
+    """A client signed in as `user`, past the second factor (tests/mfa_support.py)."""
+    return staff_login(Client(), user)
 
 
 @pytest.fixture

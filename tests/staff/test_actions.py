@@ -12,6 +12,7 @@ from requests_app.models import Kind, RequestEvent, Status
 from staff.models import DenialReasonTemplate
 from staff.services import request_deny, request_extend, staff_request_approve
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
+from tests.mfa_support import totp_code, totp_device_for
 
 pytestmark = pytest.mark.django_db
 CONFIRM = {"confirm": "on"}
@@ -248,9 +249,12 @@ def test_a_staff_session_ends_after_the_idle_timeout(analyst_client, settings):
 def test_staff_sign_in_and_out(client, analyst):
     analyst.set_password("correct horse battery staple")
     analyst.save()
+    device = totp_device_for(analyst)
     response = client.post(
         reverse("staff:login"), {"username": analyst.username, "password": "correct horse battery staple"}
     )
+    assert response.status_code == 302 and response["Location"] == f"{reverse('staff:mfa')}?next=%2Fstaff%2F"
+    response = client.post(reverse("staff:mfa"), {"code": totp_code(device), "next": reverse("staff:queue")})
     assert response.status_code == 302 and response["Location"] == reverse("staff:queue")
     assert client.get(reverse("staff:queue")).status_code == 200
     client.post(reverse("staff:logout"))

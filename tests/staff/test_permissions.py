@@ -22,6 +22,7 @@ from staff.models import DenialReasonTemplate, VerificationLowering
 from staff.permissions import ROLE_ACTIONS, Action, Role, staff_request_get, user_actions
 from staff.services import request_deny
 from tests.factories import ConsumerFactory, PrivacyRequestFactory
+from tests.mfa_support import staff_login
 
 from .conftest import signed_in
 
@@ -249,7 +250,7 @@ def test_actions_need_a_csrf_token(approver):
     from django.test import Client
 
     client = Client(enforce_csrf_checks=True)
-    client.force_login(approver)
+    staff_login(client, approver)
     privacy_request = PrivacyRequestFactory(status=Status.IN_REVIEW)
     response = client.post(
         reverse("staff:request_action", args=[privacy_request.reference, "approve"]), CONFIRM

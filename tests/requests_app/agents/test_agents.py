@@ -25,6 +25,7 @@ from requests_app.exceptions import RequestError
 from requests_app.fulfilment import request_approve
 from requests_app.models import AgentAuthorization, PrivacyRequest, RequestEvent, Status, Submission
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
+from tests.mfa_support import staff_login
 from tests.verification.test_uploads import (
     CountingZeroStream,
     all_dictionaries,
@@ -739,13 +740,13 @@ def test_only_staff_may_download_the_document(client, submitted):
     client.login(username="member", password="x" * 12)
     assert client.get(url).status_code == 403  # signed in without a staff role
     viewer = staff_member("viewer", "viewer")
-    client.force_login(viewer)
+    staff_login(client, viewer)
     assert client.get(url).status_code == 403  # a role that may not see personal data
     assert not RequestEvent.objects.filter(name="agents.document.downloaded").exists()
 
 
 def test_staff_download_is_an_attachment_that_browsers_will_not_render(client, submitted, staff_user):
-    client.force_login(staff_user)
+    staff_login(client, staff_user)
     response = client.get(download_url(submitted))
     assert response.status_code == 200
     assert response["Content-Type"] == "image/png"
@@ -759,7 +760,7 @@ def test_staff_download_is_an_attachment_that_browsers_will_not_render(client, s
 
 
 def test_download_of_an_unknown_document_is_not_found(client, staff_user):
-    client.force_login(staff_user)
+    staff_login(client, staff_user)
     unknown = reverse("staff:agent_document", args=["RN-2222-2222-2222"])
     assert client.get(unknown).status_code == 404
     not_an_agents = PrivacyRequestFactory()

@@ -33,6 +33,7 @@ from requests_app.systems import services as systems
 from requests_app.web import STATUS_ACCESS_KEY
 from staff.evidence import correction_decision_record
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
+from tests.mfa_support import staff_login
 from tests.requests_app.systems.conftest import billing_system
 from verification.uploads import SanitizedUpload
 
@@ -355,7 +356,7 @@ def test_the_correction_on_the_staff_request_page_is_for_staff_roles_only(client
     get_user_model().objects.create_user("member", password="y" * 12)
     client.login(username="member", password="y" * 12)
     assert client.get(url).status_code == 403  # signed in, but no staff role
-    client.login(username="approver", password="x" * 12)
+    staff_login(client, approver)
     response = client.get(url)
     assert response.status_code == 200
     assert "Maya Chen-Lee" in response.content.decode()
@@ -364,7 +365,7 @@ def test_the_correction_on_the_staff_request_page_is_for_staff_roles_only(client
 def test_staff_decide_from_the_staff_page(client, correct_request, approver, outbox):
     name = _point(correct_request.consumer, "member_accounts", "full_name")
     correction.correction_submit(request=correct_request, items=[ItemInput(name.pk, "Maya Chen-Lee")])
-    client.login(username="approver", password="x" * 12)
+    staff_login(client, approver)
     url = reverse("staff:request_action", args=[correct_request.reference, "correction-decide"])
     refused = client.post(url, {"decision": "deny", "notes": "n", "basis": "", "confirm": "on"}, follow=True)
     assert "Give the basis" in refused.content.decode()
@@ -387,7 +388,7 @@ def test_a_staff_member_downloads_a_document_and_it_is_logged(client, correct_re
     document = case.documents.get()
     url = reverse("staff:correction_document", args=[correct_request.reference, document.pk])
     assert client.get(url).status_code == 302
-    client.login(username="approver", password="x" * 12)
+    staff_login(client, approver)
     response = client.get(url)
     assert response.status_code == 200
     assert response.content == _png()
@@ -489,7 +490,7 @@ def test_a_wrong_password_is_flagged_and_approving_tells_the_requester_a_reset_l
     assert (item.point_type.code, item.corrected_value) == ("account_password", "")
 
     staff = client.__class__()
-    staff.login(username="approver", password="x" * 12)
+    staff_login(staff, approver)
     page = staff.get(reverse("staff:request_detail", args=[correct_request.reference])).content.decode()
     assert "Flagged as wrong" in page and held not in page
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from requests_app.models import OwnerTask, RequestEvent, SystemRun
 from requests_app.systems import services as systems
+from tests.mfa_support import staff_login
 from tests.records.external_schema import MAYA
 
 from .conftest import OWNER
@@ -243,7 +244,7 @@ def test_the_request_page_lists_each_systems_run_and_offers_approvers_the_skip(
         systems.system_run_execute(run_id=failing.pk, retries=1)
 
     client = Client()
-    client.force_login(approver)
+    staff_login(client, approver)
     html = client.get(reverse("staff:request_detail", args=[request.reference])).content.decode()
     assert "External systems" in html
     assert "waiting for the owner" in html and OWNER in html
@@ -251,11 +252,11 @@ def test_the_request_page_lists_each_systems_run_and_offers_approvers_the_skip(
     assert "Skip Paper files (export)" in html and "Try Billing again now" in html
 
     analyst = staff_member("ana_analyst", "analyst")
-    client.force_login(analyst)
+    staff_login(client, analyst)
     html = client.get(reverse("staff:request_detail", args=[request.reference])).content.decode()
     assert "Skip Paper files" not in html and "Try Billing again now" in html
 
-    client.force_login(approver)
+    staff_login(client, approver)
     response = client.post(
         reverse("staff:request_action", args=[request.reference, "system-skip"]),
         {"run": waiting.pk, "reason": "The owner left; the files are being audited.", "confirm": "on"},
@@ -284,7 +285,7 @@ def test_a_viewer_sees_the_systems_but_neither_skips_nor_retries(waiting):
     from tests.factories import staff_member
 
     client = Client()
-    client.force_login(staff_member("vera_viewer", "viewer"))
+    staff_login(client, staff_member("vera_viewer", "viewer"))
     html = client.get(reverse("staff:request_detail", args=[waiting.request.reference])).content.decode()
     assert "External systems" in html and "waiting for the owner" in html
     assert "Skip Paper files" not in html and "system-skip" not in html

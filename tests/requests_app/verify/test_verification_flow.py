@@ -18,6 +18,7 @@ from requests_app.models import (
 from requests_app.states import state_change
 from requests_app.verify import services as flow
 from tests.factories import PrivacyRequestFactory, SubmissionFactory
+from tests.mfa_support import staff_login
 from tests.requests_app.flow_helpers import IP, MAYA, Driver, code_sent_to, maya_consumer
 from verification.exceptions import VerificationError
 from verification.sms import LocmemBackend
@@ -529,7 +530,7 @@ def test_the_staff_page_of_an_ambiguous_match_shows_each_candidate_and_what_matc
         phone="+14155550104",
     )
     request = submission.requests.get()
-    client.force_login(staff_member("ana", "analyst"))
+    staff_login(client, staff_member("ana", "analyst"))
     page = client.get(reverse("staff:request_detail", args=[request.reference])).content.decode()
     start = page.index("Candidate records")
     panel = page[start : page.index("</table>", start)]

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from requests_app.models import Status, Submission
 from tests.factories import PrivacyRequestFactory
+from tests.mfa_support import staff_login
 from tests.requests_app.flow_helpers import MAYA, code_sent_to, maya_consumer
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,7 @@ def test_a_session_that_only_submitted_cannot_see_the_outcome(client):
 def test_staff_login_does_not_open_a_requesters_outcome(client, django_user_model):
     PrivacyRequestFactory()
     staff = django_user_model.objects.create_user("analyst", password="a-long-password-1", is_staff=True)
-    client.force_login(staff)
+    staff_login(client, staff)
     assert client.get(NEXT)["Location"] == VERIFY
 
 
