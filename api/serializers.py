@@ -1,6 +1,17 @@
 """The API's shapes. Every response is a serializer here, so that the OpenAPI schema is exact."""
 
+import re
+from datetime import date
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+
+from requests_app.models import Kind, Status
+from requests_app.regimes import Regime
+from staff.selectors import ALL, OPEN
+
+CURSOR_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,18})$")
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -14,3 +25,121 @@ class MeSerializer(serializers.Serializer):
     actions = serializers.ListField(child=serializers.CharField())
     token_prefix = serializers.CharField()
     token_expires_at = serializers.DateTimeField()
+
+
+# --- Requests ---------------------------------------------------------------------------------------
+class RequestFiltersSerializer(serializers.Serializer):
+    """Query parameters of the list: the staff queue's filters (staff.selectors.QueueFilters)."""
+
+    status = serializers.ChoiceField(choices=[OPEN, ALL, *Status.values], required=False, default=OPEN)
+    kind = serializers.ChoiceField(choices=Kind.values, required=False)
+    regime = serializers.ChoiceField(choices=Regime.values, required=False)
+    due_before = serializers.DateField(required=False, help_text=_("Effective due date on or before."))
+    due_after = serializers.DateField(required=False, help_text=_("Effective due date on or after."))
+    assignee = serializers.RegexField(
+        r"^(me|none|[0-9]{1,18})$", required=False, help_text=_("me, none, or a user id.")
+    )
+    descending = serializers.BooleanField(required=False, default=False)
+    page_size = serializers.IntegerField(required=False, min_value=1, max_value=100, default=25)
+    cursor = serializers.CharField(
+        required=False, max_length=40, help_text=_("`next_cursor` of the last page.")
+    )
+
+    def validate_cursor(self, value: str) -> tuple[date, int]:
+        match = CURSOR_RE.match(value)
+        try:
+            if match:
+                return date.fromisoformat(match.group(1)), int(match.group(2))
+        except ValueError:
+            pass
+        raise serializers.ValidationError(_("Pass the next_cursor of the previous page unchanged."))
+
+
+class RequestSummarySerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    status = serializers.ChoiceField(choices=Status.choices)
+    regime = serializers.ChoiceField(choices=Regime.choices)
+    received_at = serializers.DateTimeField()
+    due_at = serializers.DateField()
+    extended_due_at = serializers.DateField(allow_null=True)
+    effective_due_at = serializers.SerializerMethodField()
+    channel = serializers.CharField(source="submission.channel")
+    assignee = serializers.SerializerMethodField()
+
+    def get_effective_due_at(self, obj) -> date:
+        return obj.extended_due_at or obj.due_at
+
+    def get_assignee(self, obj) -> str | None:
+        return obj.assignee.get_username() if obj.assignee_id else None
+
+
+class RequestPageSerializer(serializers.Serializer):
+    results = RequestSummarySerializer(many=True)
+    next_cursor = serializers.CharField(allow_null=True)
+
+
+class RequesterSerializer(serializers.Serializer):
+    """The requester's details as typed: only for roles with view_personal_data (as in the staff UI)."""
+
+    first_name = serializers.CharField()
+    last_name = serializers.CharField()
+    email = serializers.CharField()
+    phone = serializers.CharField()
+    street = serializers.CharField()
+    city = serializers.CharField()
+    state = serializers.CharField()
+    zip5 = serializers.CharField()
+    date_of_birth = serializers.DateField(allow_null=True)
+    member_number = serializers.CharField()
+
+
+class EventSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    actor = serializers.CharField(source="actor_label")
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    reason = serializers.CharField()
+    repeated = serializers.IntegerField(source="folded", help_text=_("Further identical views folded in."))
+
+
+class RequestDetailSerializer(RequestSummarySerializer):
+    ack_due = serializers.DateField()
+    extension_reason = serializers.CharField()
+    verification_level = serializers.CharField()
+    matched_fields = serializers.ListField(child=serializers.CharField())
+    outcome = serializers.CharField()
+    denial_reason = serializers.CharField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+    requester = serializers.SerializerMethodField()
+    timeline = EventSerializer(many=True, source="api_timeline")
+
+    @extend_schema_field(RequesterSerializer(allow_null=True))
+    def get_requester(self, obj):
+        if not self.context.get("personal_data"):
+            return None
+        return RequesterSerializer(obj.submission).data
+
+
+# --- Metrics ----------------------------------------------------------------------------------------
+class MetricsQuerySerializer(serializers.Serializer):
+    year = serializers.IntegerField(min_value=2020, max_value=2100)
+
+
+class MetricsRowSerializer(serializers.Serializer):
+    code = serializers.CharField(source="kind", help_text=_("The kind (by_kind) or the regime (by_regime)."))
+    label = serializers.CharField()
+    received = serializers.IntegerField()
+    complied = serializers.IntegerField()
+    denied = serializers.IntegerField()
+    denied_by_reason = serializers.DictField(child=serializers.IntegerField())
+    median_days = serializers.FloatField(allow_null=True)
+    mean_days = serializers.FloatField(allow_null=True)
+
+
+class MetricsSerializer(serializers.Serializer):
+    year = serializers.IntegerField()
+    by_kind = MetricsRowSerializer(many=True)
+    by_regime = MetricsRowSerializer(many=True)
+    total = MetricsRowSerializer()
