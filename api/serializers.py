@@ -9,7 +9,8 @@ from rest_framework import serializers
 
 from requests_app.models import Kind, Status
 from requests_app.regimes import Regime
-from staff.selectors import ALL, OPEN
+from staff.models import DenialReasonTemplate
+from staff.selectors import ALL, OPEN, staff_assignees
 
 CURSOR_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})\.(\d{1,18})$")
 
@@ -143,3 +144,40 @@ class MetricsSerializer(serializers.Serializer):
     by_kind = MetricsRowSerializer(many=True)
     by_regime = MetricsRowSerializer(many=True)
     total = MetricsRowSerializer()
+
+
+# --- Actions (the staff forms' fields, staff/forms.py) -------------------------------------------------
+class ApproveSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, required=False, default="", allow_blank=True)
+
+
+class DenySerializer(serializers.Serializer):
+    """As the staff deny form: only an active reason that fits the request's kind (a deletion exception
+    is never a basis to refuse access)."""
+
+    reason = serializers.SlugField(max_length=28, help_text=_("A denial reason template's code."))
+    text = serializers.CharField(max_length=4000, required=False, default="", allow_blank=True)
+
+    def validate_reason(self, value: str):
+        privacy_request = self.context["privacy_request"]
+        template = DenialReasonTemplate.objects.filter(code=value, active=True).first()
+        if template is None or not template.fits(privacy_request.kind):
+            raise serializers.ValidationError(_("That reason does not apply to this kind of request."))
+        return template
+
+
+class ExtendSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text=_("The requester reads it."))
+
+
+class AssignSerializer(serializers.Serializer):
+    assignee = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=staff_assignees(),
+        allow_null=True,
+        help_text=_("A username of an analyst or above; null to unassign."),
+    )
+
+
+class NoteSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=4000)

@@ -14,13 +14,20 @@ from staff.forms import normalize_reference
 from staff.permissions import Action, require_action, staff_request_get, user_actions, user_can
 
 from .serializers import (
+    ApproveSerializer,
+    AssignSerializer,
+    DenySerializer,
     ErrorSerializer,
+    EventSerializer,
+    ExtendSerializer,
     MeSerializer,
     MetricsQuerySerializer,
     MetricsSerializer,
+    NoteSerializer,
     RequestDetailSerializer,
     RequestFiltersSerializer,
     RequestPageSerializer,
+    RequestSummarySerializer,
 )
 
 ERR = OpenApiResponse(ErrorSerializer)
@@ -121,3 +128,92 @@ def metrics_view(request):
         "total": metrics.metrics_total(by_kind),
     }
     return Response(MetricsSerializer(data).data)
+
+
+def _action(request, reference: str, action: Action, serializer_class):
+    privacy_request = _request_get(request.user, reference, action)
+    serializer = serializer_class(data=request.data, context={"privacy_request": privacy_request})
+    serializer.is_valid(raise_exception=True)
+    return privacy_request, serializer.validated_data
+
+
+def _summary(privacy_request, status_code: int = 200) -> Response:
+    privacy_request.refresh_from_db()
+    return Response(RequestSummarySerializer(privacy_request).data, status=status_code)
+
+
+ACTION_ERRORS = {400: ERR, 404: ERR, 409: ERR, **AUTH_ERRORS}
+
+
+@extend_schema(
+    parameters=[REFERENCE],
+    request=ApproveSerializer,
+    responses={200: RequestSummarySerializer, **ACTION_ERRORS},
+    tags=["actions"],
+)
+@api_view(["POST"])
+def request_approve(request, reference: str):
+    """Approve a verified request in review (approvers): fulfilment starts, as from the staff page."""
+    privacy_request, data = _action(request, reference, Action.APPROVE, ApproveSerializer)
+    services.staff_request_approve(request=privacy_request, actor=request.user, reason=data["reason"])
+    return _summary(privacy_request)
+
+
+@extend_schema(
+    parameters=[REFERENCE],
+    request=DenySerializer,
+    responses={200: RequestSummarySerializer, **ACTION_ERRORS},
+    tags=["actions"],
+)
+@api_view(["POST"])
+def request_deny(request, reference: str):
+    """Deny with a reason template's code that fits the kind (approvers); the requester is e-mailed the
+    reason and the appeal route."""
+    privacy_request, data = _action(request, reference, Action.DENY, DenySerializer)
+    services.request_deny(
+        request=privacy_request, actor=request.user, template=data["reason"], text=data["text"]
+    )
+    return _summary(privacy_request)
+
+
+@extend_schema(
+    parameters=[REFERENCE],
+    request=ExtendSerializer,
+    responses={200: RequestSummarySerializer, **ACTION_ERRORS},
+    tags=["actions"],
+)
+@api_view(["POST"])
+def request_extend(request, reference: str):
+    """The one extension (analysts and above); the requester is told the reason."""
+    privacy_request, data = _action(request, reference, Action.EXTEND, ExtendSerializer)
+    services.request_extend(request=privacy_request, actor=request.user, reason=data["reason"])
+    return _summary(privacy_request)
+
+
+@extend_schema(
+    parameters=[REFERENCE],
+    request=AssignSerializer,
+    responses={200: RequestSummarySerializer, **ACTION_ERRORS},
+    tags=["actions"],
+)
+@api_view(["POST"])
+def request_assign(request, reference: str):
+    """Assign to an analyst or above, or unassign with null (analysts and above)."""
+    privacy_request, data = _action(request, reference, Action.ASSIGN, AssignSerializer)
+    services.request_assign(request=privacy_request, actor=request.user, assignee=data["assignee"])
+    return _summary(privacy_request)
+
+
+@extend_schema(
+    parameters=[REFERENCE],
+    request=NoteSerializer,
+    responses={201: EventSerializer, **ACTION_ERRORS},
+    tags=["actions"],
+)
+@api_view(["POST"])
+def request_note(request, reference: str):
+    """Add a note to the timeline (analysts and above)."""
+    privacy_request, data = _action(request, reference, Action.NOTE, NoteSerializer)
+    event = services.request_note_add(request=privacy_request, actor=request.user, text=data["text"])
+    event.folded = 0
+    return Response(EventSerializer(event).data, status=201)
