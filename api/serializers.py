@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from requests_app.models import Kind, Status
+from requests_app.intake.forms import PERIOD_ALL, PERIOD_RANGE, RequestForm
+from requests_app.models import Channel, Kind, Status
 from requests_app.regimes import Regime
 from staff.models import DenialReasonTemplate
 from staff.selectors import ALL, OPEN, staff_assignees
@@ -181,3 +182,43 @@ class AssignSerializer(serializers.Serializer):
 
 class NoteSerializer(serializers.Serializer):
     text = serializers.CharField(max_length=4000)
+
+
+# --- Intake from other channels ---------------------------------------------------------------------
+API_CHANNELS = [Channel.PHONE, Channel.MAIL, Channel.EMAIL]
+
+
+class SubmissionSerializer(serializers.Serializer):
+    """The web request form's fields (requests_app/intake/forms.py RequestForm), plus the channel the
+    request came by. Validation is the form's own: the data is bound to RequestForm."""
+
+    channel = serializers.ChoiceField(choices=[(c.value, c.label) for c in API_CHANNELS])
+    kinds = serializers.ListField(child=serializers.ChoiceField(choices=Kind.choices), min_length=1)
+    first_name = serializers.CharField(max_length=80)
+    last_name = serializers.CharField(max_length=80)
+    email = serializers.CharField(max_length=254, help_text=_("The requester's; codes and replies go there."))
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    street = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    city = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    state = serializers.CharField(max_length=2, required=False, allow_blank=True)
+    zip_code = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    residency = serializers.ChoiceField(choices=Regime.choices, required=False, allow_blank=True)
+    date_of_birth = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    member_number = serializers.CharField(max_length=20, required=False, allow_blank=True)
+    period = serializers.ChoiceField(choices=[PERIOD_ALL, PERIOD_RANGE], required=False, allow_blank=True)
+    period_from = serializers.CharField(max_length=10, required=False, allow_blank=True)
+    period_to = serializers.CharField(max_length=10, required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        form = RequestForm(data={k: v for k, v in attrs.items() if k != "channel"})
+        if not form.is_valid():
+            raise serializers.ValidationError(
+                {name: [str(e) for e in errs] for name, errs in form.errors.items()}
+            )
+        attrs["form"] = form
+        return attrs
+
+
+class SubmittedSerializer(serializers.Serializer):
+    channel = serializers.CharField()
+    requests = RequestSummarySerializer(many=True)

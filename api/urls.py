@@ -13,5 +13,6 @@ urlpatterns = [
     path("v1/requests/<str:reference>/extend", views.request_extend, name="request_extend"),
     path("v1/requests/<str:reference>/assign", views.request_assign, name="request_assign"),
     path("v1/requests/<str:reference>/notes", views.request_note, name="request_note"),
+    path("v1/submissions/", views.submission_create, name="submission_create"),
     path("v1/metrics/", views.metrics_view, name="metrics"),
 ]

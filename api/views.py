@@ -2,6 +2,7 @@
 (the staff UI's one role table, staff/permissions.py), call one staff or intake service, and answer JSON.
 Errors are JSON of one shape (api/errors.py)."""
 
+from django.db import transaction
 from django.http import Http404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -9,6 +10,8 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from requests_app import deadlines
+from requests_app.intake.services import privacy_request_submit
+from requests_app.lifecycle import event_record
 from staff import metrics, selectors, services
 from staff.forms import normalize_reference
 from staff.permissions import Action, require_action, staff_request_get, user_actions, user_can
@@ -28,6 +31,8 @@ from .serializers import (
     RequestFiltersSerializer,
     RequestPageSerializer,
     RequestSummarySerializer,
+    SubmissionSerializer,
+    SubmittedSerializer,
 )
 
 ERR = OpenApiResponse(ErrorSerializer)
@@ -217,3 +222,35 @@ def request_note(request, reference: str):
     event = services.request_note_add(request=privacy_request, actor=request.user, text=data["text"])
     event.folded = 0
     return Response(EventSerializer(event).data, status=201)
+
+
+@extend_schema(
+    request=SubmissionSerializer,
+    responses={201: SubmittedSerializer, 400: ERR, **AUTH_ERRORS},
+    tags=["intake"],
+)
+@api_view(["POST"])
+def submission_create(request):
+    """Enter a request received by telephone, mail or e-mail (analysts and above): the web form's
+    validation and intake service, so it is acknowledged and verified like any other."""
+    require_action(request.user, Action.SUBMIT_ON_BEHALF)
+    serializer = SubmissionSerializer(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    form = serializer.validated_data["form"]
+    channel = serializer.validated_data["channel"]
+    created = privacy_request_submit(
+        kinds=form.cleaned_data["kinds"],
+        requester=form.requester(),
+        channel=channel,
+        regime=form.cleaned_data["residency"],
+        data_range=form.data_range(),
+    )
+    with transaction.atomic():
+        for privacy_request in created:
+            event_record(
+                request=privacy_request,
+                name="staff.request.entered",
+                actor=request.user,
+                data={"channel": channel, "via": "api"},
+            )
+    return Response(SubmittedSerializer({"channel": channel, "requests": created}).data, status=201)

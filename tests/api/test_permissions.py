@@ -21,6 +21,19 @@ ENDPOINTS = {
     "extend": ("post", "requests/{ref}/extend", {"reason": "Systems down."}, Action.EXTEND, 200),
     "assign": ("post", "requests/{ref}/assign", {"assignee": None}, Action.ASSIGN, 200),
     "notes": ("post", "requests/{ref}/notes", {"text": "A note."}, Action.NOTE, 201),
+    "submissions": (
+        "post",
+        "submissions/",
+        {
+            "channel": "phone",
+            "kinds": ["opt_out"],
+            "first_name": "Maya",
+            "last_name": "Chen",
+            "email": "m@example.com",
+        },
+        Action.SUBMIT_ON_BEHALF,
+        201,
+    ),
 }
 
 
