@@ -3,8 +3,9 @@
 Errors are JSON of one shape (api/errors.py)."""
 
 from django.db import transaction
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
@@ -40,6 +41,10 @@ AUTH_ERRORS = {401: ERR, 403: ERR}
 REFERENCE = OpenApiParameter("reference", str, OpenApiParameter.PATH, description="RN-XXXX-XXXX-XXXX")
 
 
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+
+
 def _today():
     return deadlines.local_date(timezone.now())
 
@@ -69,6 +74,7 @@ def me(request):
 
 
 @extend_schema(
+    operation_id="requests_list",
     parameters=[RequestFiltersSerializer],
     responses={200: RequestPageSerializer, 400: ERR, **AUTH_ERRORS},
     tags=["requests"],
@@ -97,6 +103,7 @@ def request_list(request):
 
 
 @extend_schema(
+    operation_id="requests_detail",
     parameters=[REFERENCE],
     responses={200: RequestDetailSerializer, 404: ERR, **AUTH_ERRORS},
     tags=["requests"],

@@ -419,6 +419,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "requests_app.models.Kind",
+        "RegimeEnum": "requests_app.regimes.Regime",
+    },
 }
 # Webhooks (api/webhooks.py): how long one delivery may take, and how far ahead "due soon" looks.
 API_WEBHOOK_TIMEOUT_SECONDS = _parsed("API_WEBHOOK_TIMEOUT_SECONDS", env.int, 10)
