@@ -6,7 +6,7 @@ from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
@@ -38,7 +38,28 @@ from .serializers import (
 
 ERR = OpenApiResponse(ErrorSerializer)
 AUTH_ERRORS = {401: ERR, 403: ERR}
-REFERENCE = OpenApiParameter("reference", str, OpenApiParameter.PATH, description="RN-XXXX-XXXX-XXXX")
+EXAMPLE_REFERENCE = "RN-7KQ2-M9XH-4TPD"
+REFERENCE = OpenApiParameter(
+    "reference",
+    str,
+    OpenApiParameter.PATH,
+    description="The request's reference, RN-XXXX-XXXX-XXXX.",
+    examples=[OpenApiExample("A reference", value=EXAMPLE_REFERENCE)],
+)
+SUBMISSION_EXAMPLE = OpenApiExample(
+    "A telephone request",
+    request_only=True,
+    value={
+        "channel": "phone",
+        "kinds": ["know_categories"],
+        "first_name": "Maya",
+        "last_name": "Chen",
+        "email": "maya.chen@example.com",
+        "phone": "(415) 555-0101",
+        "zip_code": "94105",
+        "residency": "CA",
+    },
+)
 
 
 def not_found(request, *args, **kwargs) -> JsonResponse:
