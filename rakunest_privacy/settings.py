@@ -445,6 +445,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-reports": {"task": "requests.reports.purge_expired", "schedule": timedelta(hours=1)},
     "staff-deadline-reminders": {"task": "staff.reminders.send", "schedule": crontab(hour=7, minute=0)},
     "outbox-drain": {"task": "requests.outbox.drain", "schedule": timedelta(minutes=1)},
+    "api-webhooks-due-soon": {"task": "api.webhooks.due_soon", "schedule": crontab(hour=6, minute=30)},
     "staff-purge-expired-records": {
         "task": "staff.records.purge_expired",
         "schedule": crontab(hour=3, minute=30),

@@ -20,6 +20,14 @@ from requests_app.web import ip_hash
 
 logger = logging.getLogger(__name__)
 
+# Channels that follow requests from outside (API webhooks: request.received) register here, from their
+# AppConfig.ready(): called with request= inside the transaction that records each acknowledgement.
+ACKNOWLEDGED_HOOKS: list = []
+
+
+def acknowledgement_hooks_register(*, on_acknowledged: list = ()) -> None:
+    ACKNOWLEDGED_HOOKS.extend(hook for hook in on_acknowledged if hook not in ACKNOWLEDGED_HOOKS)
+
 
 def privacy_request_submit(
     *,
@@ -98,6 +106,8 @@ def acknowledgement_send(*, submission_id: int) -> bool:
         submission.save(update_fields=["acknowledged_at"])
         for request in requests:
             event_record(request=request, name="requests.request.acknowledged")
+            for hook in ACKNOWLEDGED_HOOKS:
+                hook(request=request)
     return True
 
 
