@@ -5,6 +5,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import quote
 
 from django.db import transaction
 from django.utils import timezone
@@ -71,9 +72,11 @@ def api_token_authenticate(*, secret: str) -> ApiToken | None:
 
 
 def api_token_use_record(*, token: ApiToken, method: str, path: str) -> None:
-    """Audit one use. The path is the URL path only (references are random and not personal data)."""
+    """Audit one use. The path is the URL path only (references are random and not personal data),
+    percent-encoded as sent so that control characters (a NUL PostgreSQL refuses) are stored as text."""
     now = timezone.now()
-    ApiTokenUse.objects.create(token=token, at=now, method=method[:8], path=path[:200])
+    path = quote(path, safe="/-_.~:@")
+    ApiTokenUse.objects.create(token=token, at=now, method=quote(method, safe="")[:8], path=path[:200])
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now

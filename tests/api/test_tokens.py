@@ -89,3 +89,9 @@ def test_the_revoke_command_ends_a_token_at_once(api_user):
     call_command("api_token_revoke", token.prefix, stdout=StringIO())
     assert client.get("/api/v1/me/").status_code == 401
     assert ApiToken.objects.get(pk=token.pk).revoked_at <= timezone.now()
+
+
+def test_a_path_with_control_characters_is_audited_escaped(api_user):
+    _user, client = api_user("viewer")
+    assert client.get("/api/v1/requests/%00x/").status_code == 404
+    assert ApiTokenUse.objects.get().path == "/api/v1/requests/%00x/"
