@@ -48,6 +48,8 @@ def test_schemathesis_finds_no_server_error_and_no_response_off_the_schema(live_
         "none",
         "--seed",
         "12",
+        "--generation-allow-x00",
+        "true",
         "--no-color",
         "--request-timeout",
         "30",
