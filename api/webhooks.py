@@ -95,7 +95,8 @@ def webhook_transition_hook(*, request: PrivacyRequest, event) -> None:
 
 
 def webhook_acknowledged_hook(*, request: PrivacyRequest) -> None:
-    """Registered with the intake's acknowledgement hooks: request.received once receipt is confirmed."""
+    """Registered with lifecycle_hooks_register(on_acknowledged=…): request.received once receipt is
+    confirmed (to the requester, or to an authorized agent)."""
     webhook_event_emit(request=request, event=WebhookEvent.RECEIVED)
 
 

@@ -11,7 +11,7 @@ from requests_app.emails import email_send
 from requests_app.fulfilment import fulfilment_task
 from requests_app.intake.sql import submission_insert
 from requests_app.intake.tasks import send_acknowledgement_task, submission_received_task
-from requests_app.lifecycle import event_record, requests_build, requests_save
+from requests_app.lifecycle import request_acknowledged_record, requests_build, requests_save
 from requests_app.models import Channel, Kind, PrivacyRequest, Status, Submission
 from requests_app.outbox.services import outbox_task, outbox_wake_on_commit
 from requests_app.regimes import Regime
@@ -19,14 +19,6 @@ from requests_app.requester import RequesterDetails
 from requests_app.web import ip_hash
 
 logger = logging.getLogger(__name__)
-
-# Channels that follow requests from outside (API webhooks: request.received) register here, from their
-# AppConfig.ready(): called with request= inside the transaction that records each acknowledgement.
-ACKNOWLEDGED_HOOKS: list = []
-
-
-def acknowledgement_hooks_register(*, on_acknowledged: list = ()) -> None:
-    ACKNOWLEDGED_HOOKS.extend(hook for hook in on_acknowledged if hook not in ACKNOWLEDGED_HOOKS)
 
 
 def privacy_request_submit(
@@ -105,9 +97,7 @@ def acknowledgement_send(*, submission_id: int) -> bool:
         submission.acknowledged_at = timezone.now()
         submission.save(update_fields=["acknowledged_at"])
         for request in requests:
-            event_record(request=request, name="requests.request.acknowledged")
-            for hook in ACKNOWLEDGED_HOOKS:
-                hook(request=request)
+            request_acknowledged_record(request=request)
     return True
 
 

@@ -16,6 +16,7 @@ from requests_app.lifecycle import request_transition
 from requests_app.models import Kind, Status
 from requests_app.processors.services import webhook_signature_valid
 from tests.factories import PrivacyRequestFactory
+from tests.requests_app.agents.test_agents import agent_data, maya, png_permission, submit, upload  # noqa: F401
 
 pytestmark = pytest.mark.django_db
 SECRET = "whsec-test-0123456789"
@@ -124,3 +125,16 @@ def test_a_server_error_is_retried_and_a_refusal_is_not(endpoint, webhook_server
     assert webhook_deliver(delivery_id=delivery.pk) is False
     delivery.refresh_from_db()
     assert (delivery.attempts, delivery.last_status, delivery.delivered_at) == (2, 400, None)
+
+
+@pytest.mark.usefixtures("maya")
+def test_receipt_of_an_agents_request_is_delivered_too(
+    endpoint, webhook_server, client, django_capture_on_commit_callbacks
+):
+    response = submit(
+        client, django_capture_on_commit_callbacks, agent_data(upload("permission.png", png_permission()))
+    )
+    assert response.status_code == 302
+    received = [p for _c, p in _calls(webhook_server) if p["event"] == "request.received"]
+    assert sorted(p["kind"] for p in received) == ["delete", "know_categories"]
+    assert all(b"Rivera" not in c.body and b"Maya" not in c.body for c in webhook_server.received)
