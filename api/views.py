@@ -266,14 +266,15 @@ def submission_create(request):
     serializer.is_valid(raise_exception=True)
     form = serializer.validated_data["form"]
     channel = serializer.validated_data["channel"]
-    created = privacy_request_submit(
-        kinds=form.cleaned_data["kinds"],
-        requester=form.requester(),
-        channel=channel,
-        regime=form.cleaned_data["residency"],
-        data_range=form.data_range(),
-    )
+    # One transaction: the requests and the record of who entered them commit together.
     with transaction.atomic():
+        created = privacy_request_submit(
+            kinds=form.cleaned_data["kinds"],
+            requester=form.requester(),
+            channel=channel,
+            regime=form.cleaned_data["residency"],
+            data_range=form.data_range(),
+        )
         for privacy_request in created:
             event_record(
                 request=privacy_request,
