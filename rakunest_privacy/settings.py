@@ -89,6 +89,10 @@ INSTALLED_APPS = [
     "verification",
     "requests_app",
     "staff",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served from our static files: the CSP allows no CDN
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -404,6 +408,35 @@ RECORDS_RETENTION_MONTHS = _parsed("RECORDS_RETENTION_MONTHS", env.int, 24)  # R
 APPEAL_WINDOW_DAYS = 45
 APPEAL_RESPONSE_DAYS = 60  # Va. Code §59.1-577(C); Colo. §6-1-1306(3); Conn. §42-518(d)
 
+# --- REST API (api/): bearer tokens, JSON only, the OpenAPI 3.1 schema ---------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.authentication.BearerTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "RakuNest privacy requests API",
+    "DESCRIPTION": "Staff tools and other intake channels. Bearer tokens; personal data only for roles that may see it.",
+    "VERSION": "1.0.0",
+    "OAS_VERSION": "3.1.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "ENUM_NAME_OVERRIDES": {
+        "KindEnum": "requests_app.models.Kind",
+        "RegimeEnum": "requests_app.regimes.Regime",
+    },
+}
+# Webhooks (api/webhooks.py): how long one delivery may take, and how far ahead "due soon" looks.
+API_WEBHOOK_TIMEOUT_SECONDS = _parsed("API_WEBHOOK_TIMEOUT_SECONDS", env.int, 10)
+API_WEBHOOK_DUE_SOON_DAYS = 7
+
 # --- Periodic work (Celery beat), by pinned task name ------------------------------------------
 # Sweepers re-enqueue work whose message was lost; the others are the rules' own clocks.
 CELERY_BEAT_SCHEDULE = {
@@ -421,6 +454,7 @@ CELERY_BEAT_SCHEDULE = {
     "purge-expired-reports": {"task": "requests.reports.purge_expired", "schedule": timedelta(hours=1)},
     "staff-deadline-reminders": {"task": "staff.reminders.send", "schedule": crontab(hour=7, minute=0)},
     "outbox-drain": {"task": "requests.outbox.drain", "schedule": timedelta(minutes=1)},
+    "api-webhooks-due-soon": {"task": "api.webhooks.due_soon", "schedule": crontab(hour=6, minute=30)},
     "staff-purge-expired-records": {
         "task": "staff.records.purge_expired",
         "schedule": crontab(hour=3, minute=30),

@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("requests_app.urls")),
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),
+    path("api/", include("api.urls")),
 ]
 
 if settings.BENCH_ENDPOINTS:

@@ -46,10 +46,12 @@ TRANSITION_FIELDS = frozenset(
 # into a closed status; and asked before approval or fulfilment for a refusal message (or None).
 # Channels that follow a request from outside (DRP status callbacks, API webhooks) register transition
 # hooks: called with request= and event= inside the transaction after every status change, so that what
-# they send is an outbox row committed with the change (or rolled back with it).
+# they send is an outbox row committed with the change (or rolled back with it). Acknowledgement hooks
+# likewise, with request=, inside the transaction recording each confirmation of receipt (Regs §7021(a)).
 ON_CLOSE_HOOKS: list[Callable[..., None]] = []
 RELEASE_CHECKS: list[Callable[[PrivacyRequest], str | None]] = []
 ON_TRANSITION_HOOKS: list[Callable[..., None]] = []
+ON_ACKNOWLEDGED_HOOKS: list[Callable[..., None]] = []
 
 
 def lifecycle_hooks_register(
@@ -57,10 +59,23 @@ def lifecycle_hooks_register(
     on_close: list[Callable[..., None]] = (),
     release_checks: list[Callable[[PrivacyRequest], str | None]] = (),
     on_transition: list[Callable[..., None]] = (),
+    on_acknowledged: list[Callable[..., None]] = (),
 ) -> None:
     ON_CLOSE_HOOKS.extend(hook for hook in on_close if hook not in ON_CLOSE_HOOKS)
     RELEASE_CHECKS.extend(check for check in release_checks if check not in RELEASE_CHECKS)
     ON_TRANSITION_HOOKS.extend(hook for hook in on_transition if hook not in ON_TRANSITION_HOOKS)
+    ON_ACKNOWLEDGED_HOOKS.extend(hook for hook in on_acknowledged if hook not in ON_ACKNOWLEDGED_HOOKS)
+
+
+def request_acknowledged_record(
+    *, request: PrivacyRequest, data: dict[str, Any] | None = None
+) -> RequestEvent:
+    """The receipt of `request` was confirmed (call inside the transaction that stamps it): the audit
+    event, then the acknowledgement hooks."""
+    event = event_record(request=request, name="requests.request.acknowledged", data=data)
+    for hook in ON_ACKNOWLEDGED_HOOKS:
+        hook(request=request)
+    return event
 
 
 def event_record(

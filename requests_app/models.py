@@ -59,6 +59,7 @@ class Channel(models.TextChoices):
     WEB = "web", _("Web form")
     EMAIL = "email", _("E-mail")
     PHONE = "phone", _("Telephone")
+    MAIL = "mail", _("Postal mail")  # entered by staff through the API (api/), like phone and e-mail
     GPC = "gpc", _("Global Privacy Control signal")
 
 

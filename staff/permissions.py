@@ -47,6 +47,9 @@ class Action(StrEnum):
     # again repeats what was decided: analysts too.
     SKIP_SYSTEM = "skip_system"
     RETRY_SYSTEM = "retry_system"
+    # A request received by telephone, mail or e-mail, entered through the API on the consumer's behalf
+    # with the web form's validation (issue 12): analysts and above, and service accounts holding that role.
+    SUBMIT_ON_BEHALF = "submit_on_behalf"
 
 
 A = Action
@@ -61,6 +64,7 @@ _ANALYST = _VIEWER | {
     A.RECORD_PROCESSOR_CONFIRMATION,
     A.RESEND_PROCESSOR_NOTICE,
     A.RETRY_SYSTEM,
+    A.SUBMIT_ON_BEHALF,
 }
 _APPROVER = _ANALYST | {
     A.APPROVE,

@@ -39,6 +39,9 @@ class QueueFilters:
     agent: bool = False  # only requests an authorized agent submitted
     reference: str = ""
     email: str = ""
+    regime: str = ""
+    due_before: date | None = None  # effective due date on or before (the API's filters)
+    due_after: date | None = None  # effective due date on or after
     descending: bool = False
     after: tuple[date, int] | None = None  # keyset cursor: (effective due, pk) of the last row shown
     page_size: int = 25
@@ -65,6 +68,12 @@ def queue_queryset(*, filters: QueueFilters, user, today: date) -> QuerySet[Priv
         qs = qs.filter(effective__lt=today)
     if filters.due_within is not None:
         qs = qs.filter(effective__lte=today + timedelta(days=filters.due_within))
+    if filters.regime:
+        qs = qs.filter(regime=filters.regime)
+    if filters.due_before is not None:
+        qs = qs.filter(effective__lte=filters.due_before)
+    if filters.due_after is not None:
+        qs = qs.filter(effective__gte=filters.due_after)
     if filters.agent:
         # An inner join in the page's one query (the agents' table is small): no query per row or page.
         qs = qs.filter(submission__agent_authorization__isnull=False)
@@ -92,6 +101,7 @@ def queue_page(*, filters: QueueFilters, user, today: date) -> tuple[list[Privac
             "reference",
             "kind",
             "status",
+            "regime",
             "received_at",
             "due_at",
             "extended_due_at",

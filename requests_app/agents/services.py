@@ -35,7 +35,12 @@ from records.vault import vault_delete, vault_get, vault_put
 from requests_app.agents.tasks import agent_acknowledgement_task, agent_confirmation_task, agent_process_task
 from requests_app.emails import email_send
 from requests_app.exceptions import RequestError
-from requests_app.lifecycle import event_record, request_transition, requests_open
+from requests_app.lifecycle import (
+    event_record,
+    request_acknowledged_record,
+    request_transition,
+    requests_open,
+)
 from requests_app.models import (
     AgentAuthorization,
     Channel,
@@ -219,7 +224,7 @@ def agent_acknowledgement_send(*, authorization_id: int) -> bool:
         submission.acknowledged_at = timezone.now()
         submission.save(update_fields=["acknowledged_at"])
         for request in requests:
-            event_record(request=request, name="requests.request.acknowledged", data={"to": "agent"})
+            request_acknowledged_record(request=request, data={"to": "agent"})
     return True
 
 

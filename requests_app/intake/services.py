@@ -11,7 +11,7 @@ from requests_app.emails import email_send
 from requests_app.fulfilment import fulfilment_task
 from requests_app.intake.sql import submission_insert
 from requests_app.intake.tasks import send_acknowledgement_task, submission_received_task
-from requests_app.lifecycle import event_record, requests_build, requests_save
+from requests_app.lifecycle import request_acknowledged_record, requests_build, requests_save
 from requests_app.models import Channel, Kind, PrivacyRequest, Status, Submission
 from requests_app.outbox.services import outbox_task, outbox_wake_on_commit
 from requests_app.regimes import Regime
@@ -97,7 +97,7 @@ def acknowledgement_send(*, submission_id: int) -> bool:
         submission.acknowledged_at = timezone.now()
         submission.save(update_fields=["acknowledged_at"])
         for request in requests:
-            event_record(request=request, name="requests.request.acknowledged")
+            request_acknowledged_record(request=request)
     return True
 
 
