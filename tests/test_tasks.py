@@ -4,7 +4,7 @@ from django.conf import settings
 
 from rakunest_privacy.celery import app
 
-OUR_MODULES = ("requests_app.", "staff.", "records.", "verification.")
+OUR_MODULES = ("requests_app.", "staff.", "records.", "verification.", "drp.")
 
 
 def our_tasks() -> dict:
