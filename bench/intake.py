@@ -73,25 +73,17 @@ def wrk(url: str, *, connections: int, duration: int, script: Path | None) -> di
     return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": int(non2xx.group(1)) if non2xx else 0}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--duration", type=int, default=10)
-    args = parser.parse_args()
-    if not shutil.which("wrk"):
-        sys.exit("wrk is needed: apt-get install wrk")
-
-    var = Path(tempfile.mkdtemp(prefix="rk-bench-intake-"))
-    env = {
+def portal_env(*, var: Path, db: str, queue: str) -> dict:
+    """Production settings for a benchmark's gunicorn, on its own database and queue."""
+    return {
         **os.environ,
         "DJANGO_DEBUG": "false",
         "DJANGO_SECRET_KEY": "bench-" + "x" * 50,
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "DJANGO_SECURE_SSL_REDIRECT": "false",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{DB}",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
         "CELERY_BROKER_URL": "redis://127.0.0.1:6379/0",
-        "CELERY_TASK_DEFAULT_QUEUE": "bench-intake",
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "CACHE_URL": "rediscache://127.0.0.1:6379/2",
         "FERNET_KEYS": "jTgYd4JjrKq7b0lq1t1cY7yQJm0WbHk1t3nN6w0mB2Q=",
         "RAKUNEST_VAR_DIR": str(var),
@@ -102,6 +94,19 @@ def main() -> None:
         "RATELIMIT_ENABLE": "false",
         "LOG_LEVEL": "WARNING",
     }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
+
+    var = Path(tempfile.mkdtemp(prefix="rk-bench-intake-"))
+    env = portal_env(var=var, db=DB, queue="bench-intake")
     subprocess.run(
         ["psql", "-h", "127.0.0.1", "-U", "postgres", "-qc", f"DROP DATABASE IF EXISTS {DB}"], check=True
     )

@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "records",
     "verification",
     "requests_app",
+    "drp",
     "staff",
     "rest_framework",
     "drf_spectacular",
@@ -327,6 +328,15 @@ CLAMD_PORT = _parsed("CLAMD_PORT", env.int, 3310)
 AGENT_CONFIRMATION_DAYS = _parsed("AGENT_CONFIRMATION_DAYS", env.int, 10)
 AGENT_CONFIRMATION_MAX_FAILURES = _parsed("AGENT_CONFIRMATION_MAX_FAILURES", env.int, 5)
 AGENT_DAILY_REQUEST_WARNING = _parsed("AGENT_DAILY_REQUEST_WARNING", env.int, 20)
+# Data Rights Protocol (drp/): our id in the DRP directory, how long a signed message may live, and where
+# status callbacks may go (https on a public address; development and tests may allow local http).
+DRP_BUSINESS_ID = env.str("DRP_BUSINESS_ID", default="RAKUNEST")
+DRP_MESSAGE_MAX_MINUTES = _parsed("DRP_MESSAGE_MAX_MINUTES", env.int, 15)
+DRP_CLOCK_SKEW_SECONDS = _parsed("DRP_CLOCK_SKEW_SECONDS", env.int, 10)
+DRP_CALLBACK_ALLOW_HTTP = _parsed("DRP_CALLBACK_ALLOW_HTTP", _strict_bool, DEBUG)
+DRP_CALLBACK_ALLOW_PRIVATE = _parsed("DRP_CALLBACK_ALLOW_PRIVATE", _strict_bool, DEBUG)
+DRP_RATE_LIMIT = env.str("DRP_RATE_LIMIT", default="600/m")  # calls per minute per address
+DRP_CALLBACK_TIMEOUT_SECONDS = _parsed("DRP_CALLBACK_TIMEOUT_SECONDS", env.float, 10.0)
 
 # Identity verification (DESIGN §5; Regs §7062). Points needed per kind; delete/correct need the
 # "sensitive" level when the consumer's records hold a sensitive data-point type (Regs §7062(d)).
@@ -445,6 +455,7 @@ CELERY_BEAT_SCHEDULE = {
     "choice-response-sweep": {"task": "requests.optout.sweep", "schedule": timedelta(minutes=5)},
     "deletion-sweep": {"task": "requests.deletion.sweep", "schedule": timedelta(minutes=5)},
     "agent-confirmations-expire": {"task": "requests.agents.sweep", "schedule": timedelta(minutes=15)},
+    "drp-seen-messages-purge": {"task": "requests.drp.purge", "schedule": timedelta(hours=1)},
     "processor-notice-reminders": {
         "task": "requests.processors.reminders",
         "schedule": timedelta(minutes=30),

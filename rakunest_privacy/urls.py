@@ -4,6 +4,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("requests_app.urls")),
+    path("", include("drp.urls")),  # the Data Rights Protocol's /v1/… paths, as the spec names them
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),
     path("api/", include("api.urls")),

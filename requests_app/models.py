@@ -61,6 +61,7 @@ class Channel(models.TextChoices):
     PHONE = "phone", _("Telephone")
     MAIL = "mail", _("Postal mail")  # entered by staff through the API (api/), like phone and e-mail
     GPC = "gpc", _("Global Privacy Control signal")
+    DRP = "drp", _("Data Rights Protocol (an authorized agent's software)")
 
 
 class Submission(models.Model):
@@ -327,6 +328,9 @@ class AgentAuthorization(models.Model):
     class DocumentType(models.TextChoices):
         PERMISSION = "permission", _("Signed permission from the consumer")
         POWER_OF_ATTORNEY = "power_of_attorney", _("Power of attorney (Probate Code §§4121–4130)")
+        # No document: the agent is a member of the Data Rights Protocol directory, whose signed message
+        # attests its authority; the consumer still confirms directly, as for a signed permission.
+        DRP_DIRECTORY = "drp_directory", _("Data Rights Protocol agent in our directory")
 
     class Review(models.TextChoices):
         PENDING = "pending", _("Not reviewed yet")

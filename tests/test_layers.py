@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ["records", "verification", "requests_app", "staff", "api"]  # lowest first
+LAYERS = ["records", "verification", "requests_app", "drp", "staff", "api"]  # lowest first
 SHARED_TEMPLATE_LAYER = "requests_app"  # base.html, emails/, reports/: public pages and staff alike
 LOAD = re.compile(r"{%\s*load\s+([\w\s]+?)\s*%}")
 

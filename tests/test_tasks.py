@@ -4,7 +4,7 @@ from django.conf import settings
 
 from rakunest_privacy.celery import app
 
-OUR_MODULES = ("requests_app.", "staff.", "records.", "verification.", "api.")
+OUR_MODULES = ("requests_app.", "staff.", "records.", "verification.", "drp.", "api.")
 
 
 def our_tasks() -> dict:

@@ -46,7 +46,12 @@ class AgentRequestForm(RequestForm):
     agent_is_entity = forms.BooleanField(required=False)
     agent_sos_number = forms.CharField(max_length=20, required=False)
     document_type = forms.ChoiceField(
-        choices=AgentAuthorization.DocumentType.choices,
+        # What a person uploads; a DRP agent's authority comes from the directory, never from this form.
+        choices=[
+            (value, label)
+            for value, label in AgentAuthorization.DocumentType.choices
+            if value != AgentAuthorization.DocumentType.DRP_DIRECTORY
+        ],
         widget=forms.RadioSelect,
         error_messages={
             "required": _("Say whether you are sending a signed permission or a power of attorney."),

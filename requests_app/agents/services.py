@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import BinaryIO
@@ -124,23 +125,36 @@ def agent_request_submit(
     consumer: RequesterDetails,
     agent: AgentDetails,
     document_type: str,
-    document: SanitizedUpload,
+    document: SanitizedUpload | None,
     language: str = "en",
     ip: str = "",
     user_agent: str = "",
     regime: str = Regime.CALIFORNIA,
     data_range: tuple[date | None, date | None] = (None, None),
+    channel: str = Channel.WEB,
+    on_created: Callable[[AgentAuthorization, list[PrivacyRequest]], None] | None = None,
 ) -> list[PrivacyRequest]:
-    """Record an agent's submission and its document; matching and e-mail follow after commit."""
+    """Record an agent's submission and its document; matching and e-mail follow after commit.
+
+    A Data Rights Protocol agent (channel DRP) has no document: its authority is its place in the DRP
+    directory, checked by the caller with the message's signature, so the "document" is accepted at once
+    and the HTTP answer is the acknowledgement. Everything after that is the web agent's flow: the consumer
+    confirms at their on-record address, the same matching, limits and release checks. `on_created` runs
+    in the same transaction (the DRP channel records its own row there).
+    """
     now = timezone.now()
-    stored = vault_put(content=document.content, folder=DOCUMENT_FOLDER)
+    directory = document_type == AgentAuthorization.DocumentType.DRP_DIRECTORY
+    if directory != (document is None):
+        raise ValueError("a document is required, except for an agent of the DRP directory")
+    stored = None if document is None else vault_put(content=document.content, folder=DOCUMENT_FOLDER)
     try:
         with transaction.atomic():
             submission = Submission.objects.create(
-                channel=Channel.WEB,
+                channel=channel,
                 language=language,
                 ip_hash=ip_hash(ip),
                 user_agent=user_agent[:300],
+                acknowledged_at=now if directory else None,
                 **consumer.__dict__,
             )
             authorization = AgentAuthorization.objects.create(
@@ -151,13 +165,9 @@ def agent_request_submit(
                 agent_is_entity=agent.is_entity,
                 agent_sos_number=agent.sos_number,
                 document_type=document_type,
-                document_storage_name=stored.name,
-                document_sha256=stored.sha256,
-                document_size=stored.size,
-                document_content_type=document.content_type,
-                document_display_name=document.display_name,
-                document_pages=document.pages,
-                document_removed=list(document.removed),
+                **(_document_fields(document, stored) if stored else {}),
+                review=R.ACCEPTED if directory else R.PENDING,
+                reviewed_at=now if directory else None,
             )
             requests = requests_open(
                 submission=submission,
@@ -166,9 +176,13 @@ def agent_request_submit(
                 data_range=data_range,
                 first_status=lambda kind: Status.AWAITING_VERIFICATION,
                 actor_label="agent",
-                data={"channel": Channel.WEB, "agent": True, "document_type": document_type},
+                data={"channel": channel, "agent": True, "document_type": document_type},
             )
             for request in requests:
+                if directory:
+                    event_record(request=request, name="agents.document.accepted", reason="drp_directory")
+                    event_record(request=request, name="requests.request.acknowledged", data={"to": "agent"})
+                    continue
                 event_record(
                     request=request,
                     name="agents.document.stored",
@@ -180,14 +194,33 @@ def agent_request_submit(
                         "sha256": stored.sha256,
                     },
                 )
-            _volume_check(authorization=authorization, requests=requests, now=now)
-            outbox_task(agent_acknowledgement_task, authorization.pk)
+            if not directory:
+                # A directory agent files at scale by design (staff disable it in the admin if need be);
+                # the warning is for a person's agent filing more than a person would.
+                _volume_check(authorization=authorization, requests=requests, now=now)
+            if on_created is not None:
+                on_created(authorization, requests)
+            if not directory:
+                outbox_task(agent_acknowledgement_task, authorization.pk)
             outbox_task(agent_process_task, authorization.pk)
     except BaseException:
-        vault_delete(stored.name)  # a failed submission leaves no file behind
+        if stored is not None:
+            vault_delete(stored.name)  # a failed submission leaves no file behind
         raise
     logger.info("agent submission %s received with %d request(s)", submission.pk, len(requests))
     return requests
+
+
+def _document_fields(document: SanitizedUpload, stored) -> dict:
+    return {
+        "document_storage_name": stored.name,
+        "document_sha256": stored.sha256,
+        "document_size": stored.size,
+        "document_content_type": document.content_type,
+        "document_display_name": document.display_name,
+        "document_pages": document.pages,
+        "document_removed": list(document.removed),
+    }
 
 
 def _volume_check(*, authorization: AgentAuthorization, requests: list[PrivacyRequest], now) -> None:
@@ -503,8 +536,9 @@ def agent_sweep() -> dict[str, int]:
             matched_at__lt=lost,
             confirmation_sent_at__isnull=True,
             consumer_answered_at__isnull=True,
-            document_type=AgentAuthorization.DocumentType.PERMISSION,
-        ).values_list("pk", flat=True)[:500]
+        )
+        .exclude(document_type=AgentAuthorization.DocumentType.POWER_OF_ATTORNEY)
+        .values_list("pk", flat=True)[:500]
     )
     for pk in unsent:
         agent_confirmation_task.delay(pk)
@@ -645,7 +679,7 @@ def agent_release_refusal(request: PrivacyRequest) -> str | None:
     if authorization.review != AgentAuthorization.Review.ACCEPTED:
         return _("Staff must accept the agent's document first.")
     if (
-        authorization.document_type == AgentAuthorization.DocumentType.PERMISSION
+        authorization.document_type != AgentAuthorization.DocumentType.POWER_OF_ATTORNEY
         and not authorization.consumer_confirmed
     ):
         return _("The consumer has not confirmed the agent's permission.")

@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+
+
+class DrpConfig(AppConfig):
+    name = "drp"
+    verbose_name = "Data Rights Protocol"
+
+    def ready(self) -> None:
+        """Follow every status change of a DRP request, to call the agent back (through the outbox)."""
+        from drp import tasks  # noqa: F401  (registers the callback task in every process)
+        from drp.services import drp_transition_hook
+        from requests_app import lifecycle
+
+        lifecycle.lifecycle_hooks_register(on_transition=[drp_transition_hook])
