@@ -181,7 +181,7 @@ def agent_request_submit(
             for request in requests:
                 if directory:
                     event_record(request=request, name="agents.document.accepted", reason="drp_directory")
-                    event_record(request=request, name="requests.request.acknowledged", data={"to": "agent"})
+                    request_acknowledged_record(request=request, data={"to": "agent"})
                     continue
                 event_record(
                     request=request,

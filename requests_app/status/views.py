@@ -7,8 +7,8 @@ from django.views.decorators.http import require_http_methods
 
 from requests_app import selectors
 from requests_app.forms import CodeForm, StatusLookupForm
-from requests_app.session_access import session_access_grant, session_access_id
 from requests_app.reports.services import report_access_from_status
+from requests_app.session_access import session_access_grant, session_access_id
 from requests_app.status import services
 from requests_app.web import (
     REPORT_ACCESS_KEY,
@@ -71,7 +71,10 @@ def status_code(request):
                 session_access_grant(request.session, STATUS_ACCESS_KEY, verified.pk)
                 if report_access_from_status(request=verified):
                     session_access_grant(
-                        request.session, REPORT_ACCESS_KEY, verified.pk, minutes=settings.REPORT_ACCESS_MINUTES
+                        request.session,
+                        REPORT_ACCESS_KEY,
+                        verified.pk,
+                        minutes=settings.REPORT_ACCESS_MINUTES,
                     )
                 if step:  # cycle_key() keeps the session's data; said again for clarity
                     request.session[STATUS_NEXT_KEY] = step

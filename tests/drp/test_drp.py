@@ -514,3 +514,16 @@ def test_a_callback_the_agent_does_not_take_is_retried(agent, maya, webhook_serv
     with pytest.raises(OSError, match="answered 503"):
         drp_callback_send(drp_request_id=pk)
     assert drp_callback_send(drp_request_id=pk) == 200
+
+
+def test_a_drp_request_is_announced_to_the_staff_tools_webhooks_like_any_other(
+    agent, maya, webhook_server, django_capture_on_commit_callbacks
+):
+    from api.models import WebhookEndpoint, WebhookEvent
+
+    WebhookEndpoint.objects.create(
+        name="Ticketing", url=webhook_server.url, secret="s" * 32, events=[WebhookEvent.RECEIVED]
+    )
+    submit(agent, django_capture_on_commit_callbacks, "deletion")
+    payloads = [json.loads(r.body) for r in webhook_server.wait_for(1)]
+    assert [(p["event"], p["kind"]) for p in payloads] == [("request.received", "delete")]
