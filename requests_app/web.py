@@ -16,7 +16,6 @@ SUBMITTED_KEY = "submitted_request_ids"  # the requests this browser just submit
 STATUS_PENDING_KEY = "status_pending"  # the request whose status code was e-mailed
 STATUS_ACCESS_KEY = "status_access"  # the request opened on the status page with its code
 DELETION_ACCESS_KEY = "deletion_access"  # the deletion just confirmed with its code
-REPORT_ACCESS_KEY = "report_access"  # the report downloads opened with a code sent to the on-record address
 
 
 def client_ip(request) -> str:

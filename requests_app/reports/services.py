@@ -6,7 +6,6 @@ each side effect is guarded by a FulfilmentStepDone row whose (request, step) is
 is stored once, the e-mail is sent once and the request completes once.
 """
 
-import hmac
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
@@ -179,23 +178,6 @@ def report_code_send(*, request: PrivacyRequest) -> bool:
         context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
     )
     event_record(request=request, name="requests.report.code_sent", actor_label="requester")
-    return True
-
-
-def report_access_from_status(*, request: PrivacyRequest) -> bool:
-    """Whether the status code just answered also opens the report (issue 15 item 7: fewer codes).
-
-    It does when that code went to the contact point on record: then it proved exactly what a download
-    code proves, just as freshly. A code that went to a typed address not on record does not.
-    """
-    on_record = _verified_contact(request)
-    if not on_record or not hmac.compare_digest(request.submission.email.encode(), on_record.encode()):
-        return False
-    if not report_is_available(report_current(request=request)):
-        return False
-    event_record(
-        request=request, name="requests.report.code_verified", actor_label="requester", data={"via": "status"}
-    )
     return True
 
 

@@ -12,7 +12,9 @@ from requests_app.forms import CodeForm
 from requests_app.models import PrivacyRequest
 from requests_app.reports import services as deliver
 from requests_app.session_access import session_access_grant, session_access_id
-from requests_app.web import REPORT_ACCESS_KEY, rate_limited, status_request
+from requests_app.web import rate_limited, status_request
+
+REPORT_ACCESS_KEY = "report_access"
 
 
 def _has_report_access(request, privacy_request: PrivacyRequest) -> bool:

@@ -7,16 +7,9 @@ from django.views.decorators.http import require_http_methods
 
 from requests_app import selectors
 from requests_app.forms import CodeForm, StatusLookupForm
-from requests_app.reports.services import report_access_from_status
-from requests_app.session_access import session_access_grant, session_access_id
+from requests_app.session_access import session_access_grant
 from requests_app.status import services
-from requests_app.web import (
-    REPORT_ACCESS_KEY,
-    STATUS_ACCESS_KEY,
-    STATUS_PENDING_KEY,
-    rate_limited,
-    status_request_id,
-)
+from requests_app.web import STATUS_ACCESS_KEY, STATUS_PENDING_KEY, rate_limited, status_request_id
 
 # Where an e-mail's link leads once the code is proven (`?step=` names a step, never a person).
 NEXT_STEPS = {"report": "report", "correction": "correction"}
@@ -69,13 +62,6 @@ def status_code(request):
                 request.session.pop(STATUS_PENDING_KEY, None)
                 step = request.session.get(STATUS_NEXT_KEY)
                 session_access_grant(request.session, STATUS_ACCESS_KEY, verified.pk)
-                if report_access_from_status(request=verified):
-                    session_access_grant(
-                        request.session,
-                        REPORT_ACCESS_KEY,
-                        verified.pk,
-                        minutes=settings.REPORT_ACCESS_MINUTES,
-                    )
                 if step:  # cycle_key() keeps the session's data; said again for clarity
                     request.session[STATUS_NEXT_KEY] = step
                 return _next_step_redirect(request, verified)
@@ -98,8 +84,5 @@ def status_view(request):
             ),
             "events": selectors.public_timeline(request=privacy_request),
             "access_minutes": settings.STATUS_ACCESS_MINUTES,
-            # The status code went to the address on record: the report opens without another code.
-            "report_open": session_access_id(request.session, REPORT_ACCESS_KEY) == privacy_request.pk,
-            "report_minutes": settings.REPORT_ACCESS_MINUTES,
         },
     )

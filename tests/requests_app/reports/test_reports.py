@@ -24,7 +24,6 @@ from requests_app.models import (
     ReportStep,
     RequestEvent,
     Status,
-    Submission,
 )
 from requests_app.reports.compile import disclosure_compile
 from requests_app.reports.render import ASSETS, BundledAssetFetcher, report_render
@@ -416,51 +415,6 @@ def test_download_access_lapses_after_minutes_and_the_report_after_its_ttl(clien
         assert len(outbox) == sent  # no code for an expired report
         assert "expired" in fresh.get(DOWNLOAD).content.decode()
         assert fresh.get(PDF).status_code == 302
-
-
-@pytest.fixture
-def ready_on_record(django_capture_on_commit_callbacks):
-    """A report whose requester typed the very address we hold on record."""
-    request = access_request(email="maya.onrecord@example.com")
-    Submission.objects.filter(pk=request.submission_id).update(email="maya.onrecord@example.com")
-    request.refresh_from_db()
-    fulfil(request, django_capture_on_commit_callbacks)
-    return request
-
-
-def test_a_status_code_sent_to_the_address_on_record_opens_the_report_without_a_second_code(
-    client, ready_on_record, outbox
-):
-    open_status(client, ready_on_record, outbox)
-    page = client.get(VIEW).content.decode()
-    assert "without a new code" in page and "E-mail me a download code" not in page
-    sent = len(outbox)
-
-    assert client.get(PDF).status_code == 200
-    assert len(outbox) == sent  # no second code was needed
-    verified = RequestEvent.objects.get(request=ready_on_record, name="requests.report.code_verified")
-    assert verified.data == {"via": "status"}
-    assert RequestEvent.objects.filter(name="requests.report.downloaded").count() == 1
-    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=11)):
-        assert client.get(PDF).status_code == 302  # the stated window ended: a new code is asked
-
-
-def test_one_status_session_opens_only_its_own_report(
-    client, ready_on_record, outbox, django_capture_on_commit_callbacks
-):
-    other = access_request(email="someone.else@example.com")
-    Submission.objects.filter(pk=other.submission_id).update(email="someone.else@example.com")
-    other.refresh_from_db()
-    fulfil(other, django_capture_on_commit_callbacks)
-    other_client = client.__class__()
-    open_status(client, ready_on_record, outbox)
-    open_status(other_client, other, outbox)
-
-    for browser, request in ((client, ready_on_record), (other_client, other)):
-        disposition = browser.get(PDF)["Content-Disposition"]
-        assert disposition == f'attachment; filename="rakunest-report-{request.reference}.pdf"'
-    downloads = RequestEvent.objects.filter(name="requests.report.downloaded")
-    assert sorted(downloads.values_list("request_id", flat=True)) == sorted([ready_on_record.pk, other.pk])
 
 
 def test_who_may_see_the_download_pages_nobody_without_status_access(client, ready_request):
