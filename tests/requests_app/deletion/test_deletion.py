@@ -486,8 +486,10 @@ def test_the_status_page_shows_the_deletion_and_offers_a_new_code(client, delete
     deletion.deletion_start(request_id=delete_request.pk)
     _status_session(client, delete_request)
     page = client.get(reverse("requests_app:status_view")).content.decode()
-    assert "Confirm the deletion" in page
-    assert "We e-mailed you a code to confirm the deletion." in page
+    # Issue 15, item 7: the status page's code covers the confirmation; the e-mailed code still works.
+    assert "Yes, delete my information" in page
+    assert "We e-mailed you a code to confirm the deletion. You do not need it here" in page
+    assert reverse("requests_app:deletion_confirm") in page
 
     response = client.post(reverse("requests_app:deletion_resend"), {"reference": delete_request.reference})
     assert "We have e-mailed you a new code" in response.content.decode()
