@@ -613,3 +613,53 @@ def test_a_status_code_to_a_typed_address_not_on_record_does_not_open_the_report
     assert RequestEvent.objects.get(request=ready_request, name="requests.status.viewed").data == {
         "on_record": False
     }
+
+
+# --- Issue 15, item 10: numbered sections and no near-empty page ----------------------------------
+
+
+def _demo_report_pages(kind: str, member_number: str) -> list[str]:
+    from django.core.management import call_command
+
+    from records.models import Consumer
+
+    if not Consumer.objects.filter(member_number=member_number).exists():
+        call_command("seed_demo", consumers=0, no_progress=True)
+    request = PrivacyRequestFactory(kind=kind, consumer=Consumer.objects.get(member_number=member_number))
+    pdf = report_render(disclosure=disclosure_compile(request=request)).pdf
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.mark.parametrize(
+    ("kind", "member_number"),
+    [
+        (Kind.ACCESS_SPECIFIC, "RN00000001"),  # Maya: withheld types, many systems
+        (Kind.ACCESS_SPECIFIC, "RN00000003"),  # nothing withheld: chapter 8 is two lines
+        (Kind.KNOW_CATEGORIES, "RN00000003"),
+    ],
+)
+def test_the_demo_report_has_no_near_empty_page_and_its_section_references_point_to_their_headings(
+    kind, member_number
+):
+    pages = _demo_report_pages(kind, member_number)
+    # The running header and footer alone are about 80 characters; a heading and a line or two about 250.
+    assert all(len(text) >= 300 for text in pages[:-1]), [len(text) for text in pages]
+
+    text = " ".join(pages)
+    body = text[text.index("1. About this report", text.index("Contents") + 200) :]
+    headings: dict[int, str] = {}  # the first "N. Title" of each number, in order: the chapter headings
+    for n, title in re.findall(r"\b(\d{1,2})\. ([A-Z][a-z]+(?: [a-z]+){0,3})", body):
+        if int(n) == len(headings) + 1:
+            headings[int(n)] = title
+    assert set(range(1, 13)) <= set(headings)
+    references = [
+        int(n) for n in re.findall(r"(?<!policy, )(?<!policy \()\b[Ss]ection (\d{1,2})\b(?! of our)", body)
+    ]
+    assert references and all(n in headings for n in references), (references, headings)
+    # What each reference says it finds is in the chapter of that number.
+    assert headings[8].startswith("Information we hold but")  # "section 8 says which of them we hold"
+    assert headings[10].startswith("How long we keep")  # "the exceptions in section 10"
+    chapter_10 = body[body.index("10. How long we keep it") : body.index("11. Your other rights")]
+    assert "in every system listed in section 10" in body  # not 9: a categories report lists none there
+    assert "System How long we keep your information" in chapter_10
+    assert "collect fees owed" in chapter_10  # the deletion exceptions
