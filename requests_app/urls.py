@@ -34,6 +34,7 @@ urlpatterns = [
     path("processors/confirm/", processors.processor_confirm, name="processor_confirm"),
     path("systems/owner/<str:token>/", systems.system_owner_task, name="system_owner_task"),
     path("requests/delete/confirm/", deletion.deletion_confirm, name="deletion_confirm"),
+    path("requests/delete/confirm/now/", deletion.deletion_confirm_now, name="deletion_confirm_now"),
     path("requests/delete/scheduled/", deletion.deletion_scheduled, name="deletion_scheduled"),
     path("requests/delete/cancel/", deletion.deletion_cancel, name="deletion_cancel"),
     path("requests/delete/resend/", deletion.deletion_resend, name="deletion_resend"),

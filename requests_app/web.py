@@ -9,7 +9,7 @@ from django.http import Http404
 from django_ratelimit.core import is_ratelimited
 
 from requests_app.models import PrivacyRequest
-from requests_app.session_access import session_access_id
+from requests_app.session_access import SessionGrant, session_access, session_access_id
 
 # Session keys. They hold primary keys and expiry times, never personal data (session_access.py).
 SUBMITTED_KEY = "submitted_request_ids"  # the requests this browser just submitted
@@ -30,6 +30,25 @@ def ip_hash(ip: str) -> str:
 def rate_limited(request, group: str, rate: str) -> bool:
     """Count this POST against the client address's budget for `group`; True once it is spent."""
     return is_ratelimited(request, group=group, key="ip", rate=rate, method="POST", increment=True)
+
+
+def status_grant(request) -> SessionGrant | None:
+    """The status page's live grant: which request, until when, and whether its code went to the contact
+    point on record (then it also opens that request's report downloads)."""
+    return session_access(request.session, STATUS_ACCESS_KEY)
+
+
+def status_on_record_covers(request, privacy_request: PrivacyRequest) -> bool:
+    """Whether the live status grant came from a code to the contact point on record of this request's
+    consumer, for a request of the same submission: then it stands in for a code sent there."""
+    grant = status_grant(request)
+    if grant is None or not grant.on_record or privacy_request.consumer_id is None:
+        return False
+    return PrivacyRequest.objects.filter(
+        pk=grant.object_id,
+        submission_id=privacy_request.submission_id,
+        consumer_id=privacy_request.consumer_id,
+    ).exists()
 
 
 def status_request_id(request) -> int | None:

@@ -168,8 +168,12 @@ def correction_submit(
     items: list[ItemInput],
     explanation: str = "",
     documents: list[SanitizedUpload] = (),
+    contact_proven: bool = False,
 ) -> CorrectionCase:
-    """Record what the requester says is wrong; raise RequestError (nothing written) when it cannot be."""
+    """Record what the requester says is wrong; raise RequestError (nothing written) when it cannot be.
+
+    A change of contact details needs a code to the contact point on record, unless `contact_proven`: the
+    requester's status access came from a code sent there, still inside its window (issue 15, item 7)."""
     _submission_check(items=items, documents=documents)
     held = {p.pk: p for p in correctable_points(request=request)}
     stored_files: list[str] = []
@@ -195,7 +199,16 @@ def correction_submit(
                 explanation=explanation.strip()[:4000],
                 contact_change=contact_change,
             )
-            if contact_change:
+            if contact_change and contact_proven:
+                case.contact_confirmed_at = timezone.now()
+                case.save(update_fields=["contact_confirmed_at"])
+                event_record(
+                    request=request,
+                    name="requests.correction.contact_confirmed",
+                    actor_label="requester",
+                    data={"via": "status_code_on_record"},
+                )
+            elif contact_change:
                 _contact_code_send(case)
     except BaseException:
         for name in stored_files:  # nothing half-written: files of a rolled-back submission go too

@@ -11,7 +11,7 @@ from requests_app.correction.forms import CorrectionForm, StatementForm
 from requests_app.exceptions import RequestError
 from requests_app.forms import CodeForm
 from requests_app.models import CorrectionCase, Kind, PrivacyRequest
-from requests_app.web import rate_limited, requester_request_or_404
+from requests_app.web import rate_limited, requester_request_or_404, status_on_record_covers
 
 
 def _correct_request_or_404(request, reference: str) -> PrivacyRequest:
@@ -39,11 +39,12 @@ def correction_details(request, reference: str):
                 items=form.cleaned_data["items"],
                 explanation=form.cleaned_data["explanation"],
                 documents=[document] if document else [],
+                contact_proven=status_on_record_covers(request, privacy_request),
             )
         except RequestError as exc:
             form.add_error(None, exc.message)
         else:
-            if case.contact_change:
+            if case.contact_change and not case.contact_confirmed_at:
                 return redirect("requests_app:correction_contact", reference=privacy_request.reference)
             return render(
                 request,

@@ -147,6 +147,19 @@ def deletion_confirm(*, reference: str, code: str) -> PrivacyRequest | None:
     request = PrivacyRequest.objects.filter(reference=reference.strip().upper(), kind=Kind.DELETE).first()
     if request is None or not code_check(scope=_scope(request), code=code):
         return None
+    return _deletion_schedule(request, via="confirmation_code")
+
+
+def deletion_confirm_in_session(*, request_id: int) -> PrivacyRequest | None:
+    """The second step of Regs §7022(d), taken on the status page inside the window its code opened (that
+    code went to the same address as the confirmation code): schedule the erasure; None if not waiting."""
+    request = PrivacyRequest.objects.filter(pk=request_id, kind=Kind.DELETE).first()
+    if request is None:
+        return None
+    return _deletion_schedule(request, via="status_session")
+
+
+def _deletion_schedule(request: PrivacyRequest, *, via: str) -> PrivacyRequest | None:
     with transaction.atomic():
         case = _case_locked(request.pk)
         if case.state != DeletionCase.State.AWAITING_CONFIRMATION:
@@ -158,7 +171,7 @@ def deletion_confirm(*, reference: str, code: str) -> PrivacyRequest | None:
             D.SCHEDULED,
             event="requests.deletion.confirmed",
             actor_label="requester",
-            data={"erase_after": erase_after.isoformat()},
+            data={"erase_after": erase_after.isoformat(), "via": via},
             confirmed_at=now,
             erase_after=erase_after,
         )

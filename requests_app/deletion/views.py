@@ -14,11 +14,23 @@ from requests_app.web import (
     rate_limited,
     requester_accessible_ids,
     requester_request_or_404,
+    status_grant,
 )
 
 
 def _delete_request_or_404(request, reference: str) -> PrivacyRequest:
     return requester_request_or_404(request, reference=reference, kind=Kind.DELETE, case="deletion_case")
+
+
+def _awaiting_in_session(request) -> list[PrivacyRequest]:
+    """Deletions of the submission opened on the status page that wait for their confirmation."""
+    return list(
+        PrivacyRequest.objects.filter(
+            kind=Kind.DELETE,
+            pk__in=requester_accessible_ids(request),
+            deletion_case__state=DeletionCase.State.AWAITING_CONFIRMATION,
+        ).order_by("pk")
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -40,7 +52,31 @@ def deletion_confirm(request):
                     "That reference and code do not match a deletion waiting for confirmation, or the code expired."
                 ),
             )
-    return render(request, "requests_app/deletion/confirm.html", {"form": form})
+    return render(
+        request,
+        "requests_app/deletion/confirm.html",
+        {"form": form, "awaiting": _awaiting_in_session(request), "grant": status_grant(request)},
+    )
+
+
+@require_POST
+def deletion_confirm_now(request):
+    """Confirm from the status page without a second code: its access covers the submission's next steps."""
+    form = DeletionActionForm(request.POST)
+    if not form.is_valid():
+        raise Http404
+    privacy_request = _delete_request_or_404(request, form.cleaned_data["reference"])
+    confirmed = deletion.deletion_confirm_in_session(request_id=privacy_request.pk)
+    privacy_request.deletion_case.refresh_from_db()
+    return render(
+        request,
+        "requests_app/deletion/scheduled.html",
+        {
+            "privacy_request": privacy_request,
+            "case": privacy_request.deletion_case,
+            "confirmed_now": confirmed is not None,
+        },
+    )
 
 
 def deletion_scheduled(request):

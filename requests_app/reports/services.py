@@ -127,7 +127,11 @@ def report_ready_notify(*, request_id: int) -> bool:
         email_send(
             template="report_ready",
             to=request.submission.email,
-            context={"reference": request.reference, "ttl_days": settings.REPORT_TTL_DAYS},
+            context={
+                "reference": request.reference,
+                "ttl_days": settings.REPORT_TTL_DAYS,
+                "access_minutes": settings.STATUS_ACCESS_MINUTES,
+            },
         )
         event_record(request=request, name="requests.report.ready_email_sent")
     return True
@@ -157,7 +161,7 @@ def report_is_available(report: AccessReport | None) -> bool:
 
 
 def _report_scope(request: PrivacyRequest) -> str:
-    # Not the status page's scope: a status code never opens a report, nor a code of another request.
+    # Not the status page's scope: a code to a typed address never opens a report, nor another request's.
     return f"report:{request.pk}"
 
 
@@ -190,8 +194,9 @@ def report_code_verify(*, request: PrivacyRequest, code: str) -> bool:
     return ok
 
 
-def report_download(*, request: PrivacyRequest, which: str) -> ReportFile:
-    """Decrypt one file of the report (checksum verified) and record the download."""
+def report_download(*, request: PrivacyRequest, which: str, via: str = "") -> ReportFile:
+    """Decrypt one file of the report (checksum verified) and record the download, and which code opened
+    it (`via`: the status code to the address on record, or a download code)."""
     report = report_current(request=request)
     if not report_is_available(report):
         raise ReportUnavailable
@@ -200,7 +205,10 @@ def report_download(*, request: PrivacyRequest, which: str) -> ReportFile:
     )
     content = vault_get(name, sha256=sha256)
     event_record(
-        request=request, name="requests.report.downloaded", actor_label="requester", data={"file": which}
+        request=request,
+        name="requests.report.downloaded",
+        actor_label="requester",
+        data={"file": which, "via": via} if via else {"file": which},
     )
     base = f"rakunest-report-{request.reference}"
     if which == "pdf":

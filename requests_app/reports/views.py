@@ -1,5 +1,7 @@
-"""The report download: status access (a code to the requester) + a FRESH download code sent to the
-consumer's contact point on record, then a few minutes to download. Files are never at a URL of their own."""
+"""The report download: status access whose code went to the consumer's contact point on record opens the
+downloads until that access ends (issue 15, item 7); when the status code went to a typed address not on
+record, a FRESH download code goes to the contact point on record first, then a few minutes to download.
+Files are never at a URL of their own, and every download is logged."""
 
 from django.conf import settings
 from django.http import HttpResponse
@@ -11,14 +13,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from requests_app.forms import CodeForm
 from requests_app.models import PrivacyRequest
 from requests_app.reports import services as deliver
-from requests_app.session_access import session_access_grant, session_access_id
-from requests_app.web import rate_limited, status_request
+from requests_app.session_access import SessionGrant, session_access, session_access_grant
+from requests_app.web import rate_limited, status_grant, status_request
 
 REPORT_ACCESS_KEY = "report_access"
 
 
-def _has_report_access(request, privacy_request: PrivacyRequest) -> bool:
-    return session_access_id(request.session, REPORT_ACCESS_KEY) == privacy_request.pk
+def _report_access(request, privacy_request: PrivacyRequest) -> tuple[SessionGrant | None, str]:
+    """The grant that opens this request's downloads and how it was earned, or (None, "")."""
+    grant = status_grant(request)
+    if grant and grant.on_record and grant.object_id == privacy_request.pk:
+        return grant, "status_code_on_record"
+    grant = session_access(request.session, REPORT_ACCESS_KEY)
+    if grant and grant.object_id == privacy_request.pk:
+        return grant, "download_code"
+    return None, ""
 
 
 @require_POST
@@ -26,6 +35,8 @@ def report_code_request(request):
     privacy_request = status_request(request)
     if privacy_request is None:
         return redirect("requests_app:status_lookup")
+    if _report_access(request, privacy_request)[0] is not None:
+        return redirect("requests_app:report_download")  # already open: no second code
     request.session.pop(REPORT_ACCESS_KEY, None)
     if not rate_limited(request, "report-code", "5/15m"):
         deliver.report_code_send(request=privacy_request)
@@ -59,22 +70,21 @@ def report_download(request):
                 )
                 return redirect("requests_app:report_download")
             form.add_error("code", _("That code is not right, has expired or was used. Ask for a new one."))
+    grant, _via = _report_access(request, privacy_request)
     context["form"] = form
-    context["access"] = _has_report_access(request, privacy_request)
+    context["access"] = grant is not None
+    context["minutes_left"] = grant.minutes_left if grant else 0
     return render(request, "requests_app/reports/download.html", context)
 
 
 @require_GET
 def report_file(request, which: str):
     privacy_request = status_request(request)
-    if (
-        privacy_request is None
-        or which not in ("pdf", "zip")
-        or not _has_report_access(request, privacy_request)
-    ):
+    grant, via = _report_access(request, privacy_request) if privacy_request else (None, "")
+    if privacy_request is None or which not in ("pdf", "zip") or grant is None:
         return redirect("requests_app:report_download" if privacy_request else "requests_app:status_lookup")
     try:
-        file = deliver.report_download(request=privacy_request, which=which)
+        file = deliver.report_download(request=privacy_request, which=which, via=via)
     except deliver.ReportUnavailable:
         return redirect("requests_app:report_download")
     response = HttpResponse(file.content, content_type=file.content_type)

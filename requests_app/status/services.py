@@ -35,11 +35,25 @@ def status_code_send(*, reference: str, email: str) -> PrivacyRequest | None:
     return request
 
 
+def status_code_went_to_record(*, request: PrivacyRequest) -> bool:
+    """Whether the status code (always sent to the submission's address) reached the e-mail on record for
+    the matched consumer. Only then may the status session stand in for the steps that send their code
+    to the address on record (the report download, a change of contact details)."""
+    if request.consumer_id is None or not request.submission.email or not request.consumer.email:
+        return False
+    return hmac.compare_digest(request.submission.email.encode(), request.consumer.email.encode())
+
+
 def status_code_verify(*, request_id: int | None, code: str) -> PrivacyRequest | None:
     if request_id is None:
         return None
-    request = PrivacyRequest.objects.filter(pk=request_id).first()
+    request = PrivacyRequest.objects.select_related("submission", "consumer").filter(pk=request_id).first()
     if request is None or not code_check(scope=_status_scope(request), code=code):
         return None
-    event_record(request=request, name="requests.status.viewed", actor_label="requester")
+    event_record(
+        request=request,
+        name="requests.status.viewed",
+        actor_label="requester",
+        data={"on_record": status_code_went_to_record(request=request)},
+    )
     return request

@@ -1,6 +1,5 @@
 """The status page: reference + e-mail, then the one-time code sent to that e-mail, then the status."""
 
-from django.conf import settings
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -9,10 +8,10 @@ from requests_app import selectors
 from requests_app.forms import CodeForm, StatusLookupForm
 from requests_app.session_access import session_access_grant
 from requests_app.status import services
-from requests_app.web import STATUS_ACCESS_KEY, STATUS_PENDING_KEY, rate_limited, status_request_id
+from requests_app.web import STATUS_ACCESS_KEY, STATUS_PENDING_KEY, rate_limited, status_grant
 
 # Where an e-mail's link leads once the code is proven (`?step=` names a step, never a person).
-NEXT_STEPS = {"report": "report", "correction": "correction"}
+NEXT_STEPS = {"report": "report", "correction": "correction", "deletion": "deletion"}
 STATUS_NEXT_KEY = "status_next_step"
 
 
@@ -24,6 +23,8 @@ def _next_step_redirect(request, verified):
         correction = verified.submission.requests.filter(kind="correct").first()
         if correction is not None:
             return redirect("requests_app:correction_details", correction.reference)
+    if step == "deletion":
+        return redirect("requests_app:deletion_confirm")
     return redirect("requests_app:status_view")
 
 
@@ -61,7 +62,13 @@ def status_code(request):
             if verified:
                 request.session.pop(STATUS_PENDING_KEY, None)
                 step = request.session.get(STATUS_NEXT_KEY)
-                session_access_grant(request.session, STATUS_ACCESS_KEY, verified.pk)
+                # One grant for the submission's status, downloads and next steps (issue 15, item 7).
+                session_access_grant(
+                    request.session,
+                    STATUS_ACCESS_KEY,
+                    verified.pk,
+                    on_record=services.status_code_went_to_record(request=verified),
+                )
                 if step:  # cycle_key() keeps the session's data; said again for clarity
                     request.session[STATUS_NEXT_KEY] = step
                 return _next_step_redirect(request, verified)
@@ -70,10 +77,10 @@ def status_code(request):
 
 
 def status_view(request):
-    request_id = status_request_id(request)
-    if request_id is None:
+    grant = status_grant(request)
+    if grant is None:
         return redirect("requests_app:status_lookup")
-    privacy_request = selectors.request_for_status(request_id=request_id)
+    privacy_request = selectors.request_for_status(request_id=grant.object_id)
     return render(
         request,
         "requests_app/status_view.html",
@@ -83,6 +90,7 @@ def status_view(request):
                 list(privacy_request.submission.requests.values_list("pk", flat=True))
             ),
             "events": selectors.public_timeline(request=privacy_request),
-            "access_minutes": settings.STATUS_ACCESS_MINUTES,
+            "access_minutes": grant.minutes_left,
+            "access_on_record": grant.on_record,
         },
     )

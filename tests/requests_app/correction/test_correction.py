@@ -267,10 +267,48 @@ def test_a_submission_with_an_item_that_is_not_the_consumers_writes_nothing(corr
 # --- Views ------------------------------------------------------------------------------------------
 
 
-def _open_status(client, request) -> None:
+def _open_status(client, request, *, on_record: bool = False) -> None:
     session = client.session
-    session[STATUS_ACCESS_KEY] = {"id": request.pk, "until": timezone.now().timestamp() + 600}
+    session[STATUS_ACCESS_KEY] = {
+        "id": request.pk,
+        "until": timezone.now().timestamp() + 600,
+        "on_record": on_record,
+    }
     session.save()
+
+
+def test_a_status_code_to_the_address_on_record_stands_in_for_the_contact_change_code(
+    client, correct_request, outbox
+):
+    """Issue 15, item 7: the status code went to the address on record, which the contact code proves."""
+    _open_status(client, correct_request, on_record=True)
+    email = _point(correct_request.consumer, "member_accounts", "email")
+    response = client.post(
+        reverse("requests_app:correction_details", args=[correct_request.reference]),
+        {f"dp_{email.pk}": "maya.chen@newmail.com"},
+    )
+    assert "reviewing what you sent" in response.content.decode()
+    case = CorrectionCase.objects.get(request=correct_request)
+    assert case.contact_change and case.contact_confirmed_at is not None
+    assert not outbox  # no second code
+    event = RequestEvent.objects.get(request=correct_request, name="requests.correction.contact_confirmed")
+    assert event.data == {"via": "status_code_on_record"}
+
+
+def test_a_status_code_to_a_typed_address_still_needs_the_contact_change_code(
+    client, correct_request, outbox
+):
+    _open_status(client, correct_request, on_record=False)
+    email = _point(correct_request.consumer, "member_accounts", "email")
+    response = client.post(
+        reverse("requests_app:correction_details", args=[correct_request.reference]),
+        {f"dp_{email.pk}": "maya.chen@newmail.com"},
+    )
+    assert response["Location"] == reverse(
+        "requests_app:correction_contact", args=[correct_request.reference]
+    )
+    assert CorrectionCase.objects.get(request=correct_request).contact_confirmed_at is None
+    assert [m.to for m in outbox] == [["maya.chen@example.com"]]
 
 
 def test_the_correction_page_needs_the_status_page_access_of_that_request(client, correct_request):

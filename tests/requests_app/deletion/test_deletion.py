@@ -486,8 +486,10 @@ def test_the_status_page_shows_the_deletion_and_offers_a_new_code(client, delete
     deletion.deletion_start(request_id=delete_request.pk)
     _status_session(client, delete_request)
     page = client.get(reverse("requests_app:status_view")).content.decode()
-    assert "Confirm the deletion" in page
-    assert "We e-mailed you a code to confirm the deletion." in page
+    # Issue 15, item 7: the status page's code covers the confirmation; the e-mailed code still works.
+    assert "Yes, delete my information" in page
+    assert "We e-mailed you a code to confirm the deletion. You do not need it here" in page
+    assert reverse("requests_app:deletion_confirm") in page
 
     response = client.post(reverse("requests_app:deletion_resend"), {"reference": delete_request.reference})
     assert "We have e-mailed you a new code" in response.content.decode()
@@ -499,6 +501,42 @@ def test_resending_a_code_needs_access(client, delete_request, outbox):
     response = client.post(reverse("requests_app:deletion_resend"), {"reference": delete_request.reference})
     assert response.status_code == 404
     assert len(outbox) == 1
+
+
+def test_the_status_session_confirms_the_deletion_without_a_second_code(
+    client, delete_request, outbox, settings
+):
+    """Issue 15, item 7: the status page's code went to the same address as the confirmation code."""
+    settings.DELETION_CANCEL_WINDOW_MINUTES = 60
+    deletion.deletion_start(request_id=delete_request.pk)
+    _status_session(client, delete_request)
+    assert (
+        "Yes, delete my information" in client.get(reverse("requests_app:deletion_confirm")).content.decode()
+    )
+
+    response = client.post(
+        reverse("requests_app:deletion_confirm_now"), {"reference": delete_request.reference}
+    )
+    assert "We will delete your information after" in response.content.decode()
+    case = DeletionCase.objects.get(request=delete_request)
+    assert case.state == DeletionCase.State.SCHEDULED
+    confirmed = RequestEvent.objects.get(request=delete_request, name="requests.deletion.confirmed")
+    assert confirmed.data["via"] == "status_session"
+    assert len(outbox) == 1  # only the confirmation e-mail of deletion_start
+
+
+def test_who_may_confirm_in_session_only_a_live_status_session_of_that_submission(client, delete_request):
+    deletion.deletion_start(request_id=delete_request.pk)
+    url = reverse("requests_app:deletion_confirm_now")
+    assert client.post(url, {"reference": delete_request.reference}).status_code == 404
+    _status_session(client, PrivacyRequestFactory(kind=Kind.DELETE, status=Status.FULFILLING))
+    assert client.post(url, {"reference": delete_request.reference}).status_code == 404
+    session = client.session
+    session[STATUS_ACCESS_KEY] = {"id": delete_request.pk, "until": timezone.now().timestamp() - 1}
+    session.save()
+    assert client.post(url, {"reference": delete_request.reference}).status_code == 404
+    assert client.get(url).status_code == 405
+    assert DeletionCase.objects.get(request=delete_request).state == DeletionCase.State.AWAITING_CONFIRMATION
 
 
 # --- The state machine of a deletion case ---------------------------------------------------------

@@ -530,3 +530,136 @@ def test_a_minors_report_marks_every_category_sensitive(django_capture_on_commit
     assert all(c.sensitive for c in disclosure_compile(request=request).categories)
     adult = access_request(kind=Kind.KNOW_CATEGORIES, date_of_birth=date(1980, 1, 1))
     assert not all(c.sensitive for c in disclosure_compile(request=adult).categories)
+
+
+# --- Issue 15, item 7: one verified session for status and downloads --------------------------------
+
+
+@pytest.fixture
+def on_record_request(django_capture_on_commit_callbacks):
+    """Maya asked from the address we hold on record for her: the status code goes there."""
+    request = access_request(email="maya.chen@example.com")
+    request.submission.email = "maya.chen@example.com"
+    request.submission.save(update_fields=["email"])
+    fulfil(request, django_capture_on_commit_callbacks)
+    return request
+
+
+def test_after_a_status_code_to_the_address_on_record_the_report_downloads_without_a_second_code(
+    client, on_record_request, outbox
+):
+    open_status(client, on_record_request, outbox)
+    sent = len(outbox)
+    page = client.get(VIEW).content.decode()
+    assert "You can download and continue for the next 15 minutes without a new code." in page
+    assert "E-mail me a download code" not in page
+    assert "Your downloads are open for the next 15 minutes without a new code" in (
+        client.get(DOWNLOAD).content.decode()
+    )
+
+    response = client.get(PDF)
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    assert client.post(SEND_CODE)["Location"] == DOWNLOAD
+    assert len(outbox) == sent  # no second code was sent
+    [download] = RequestEvent.objects.filter(request=on_record_request, name="requests.report.downloaded")
+    assert download.data == {"file": "pdf", "via": "status_code_on_record"}  # still logged
+
+
+def test_after_the_window_a_new_code_is_asked_for(client, on_record_request, outbox):
+    open_status(client, on_record_request, outbox)
+    assert client.get(PDF).status_code == 200
+    with time_machine.travel(timezone.now() + timezone.timedelta(minutes=16)):
+        assert client.get(PDF)["Location"] == LOOKUP
+        assert client.get(VIEW)["Location"] == LOOKUP
+    assert RequestEvent.objects.filter(name="requests.report.downloaded").count() == 1
+
+
+def test_a_grant_for_one_submission_does_not_open_anothers_report(
+    client, on_record_request, outbox, django_capture_on_commit_callbacks
+):
+    other = access_request(email="omar@example.com")
+    other.submission.email = "omar@example.com"
+    other.submission.save(update_fields=["email"])
+    fulfil(other, django_capture_on_commit_callbacks)
+
+    open_status(client, on_record_request, outbox)
+    assert on_record_request.reference in client.get(PDF)["Content-Disposition"]
+    # Asking for B's status drops A's grant; B opens only with B's own code.
+    client.post(LOOKUP, {"reference": other.reference, "email": on_record_request.submission.email})
+    assert client.get(PDF)["Location"] == LOOKUP
+    session = client.session  # a grant naming A cannot be pointed at B's report
+    session["report_access"] = {"id": other.pk, "until": timezone.now().timestamp() + 600}
+    session["status_access"] = {
+        "id": on_record_request.pk,
+        "until": timezone.now().timestamp() + 600,
+        "on_record": True,
+    }
+    session.save()
+    assert on_record_request.reference in client.get(PDF)["Content-Disposition"]
+    assert not RequestEvent.objects.filter(request=other, name="requests.report.downloaded").exists()
+
+
+def test_a_status_code_to_a_typed_address_not_on_record_does_not_open_the_report(
+    client, ready_request, outbox
+):
+    assert ready_request.submission.email != ready_request.consumer.email
+    open_status(client, ready_request, outbox)
+    page = client.get(VIEW).content.decode()
+    assert "A report download or a change of contact details needs a code" in page
+    assert "E-mail me a download code" in page
+    assert client.get(PDF)["Location"] == DOWNLOAD
+    download_code(client, outbox)
+    assert outbox[-1].to == [ready_request.consumer.email]
+    assert RequestEvent.objects.get(request=ready_request, name="requests.status.viewed").data == {
+        "on_record": False
+    }
+
+
+# --- Issue 15, item 10: numbered sections and no near-empty page ----------------------------------
+
+
+def _demo_report_pages(kind: str, member_number: str) -> list[str]:
+    from django.core.management import call_command
+
+    from records.models import Consumer
+
+    if not Consumer.objects.filter(member_number=member_number).exists():
+        call_command("seed_demo", consumers=0, no_progress=True)
+    request = PrivacyRequestFactory(kind=kind, consumer=Consumer.objects.get(member_number=member_number))
+    pdf = report_render(disclosure=disclosure_compile(request=request)).pdf
+    return [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+@pytest.mark.parametrize(
+    ("kind", "member_number"),
+    [
+        (Kind.ACCESS_SPECIFIC, "RN00000001"),  # Maya: withheld types, many systems
+        (Kind.ACCESS_SPECIFIC, "RN00000003"),  # nothing withheld: chapter 8 is two lines
+        (Kind.KNOW_CATEGORIES, "RN00000003"),
+    ],
+)
+def test_the_demo_report_has_no_near_empty_page_and_its_section_references_point_to_their_headings(
+    kind, member_number
+):
+    pages = _demo_report_pages(kind, member_number)
+    # The running header and footer alone are about 80 characters; a heading and a line or two about 250.
+    assert all(len(text) >= 300 for text in pages[:-1]), [len(text) for text in pages]
+
+    text = " ".join(pages)
+    body = text[text.index("1. About this report", text.index("Contents") + 200) :]
+    headings: dict[int, str] = {}  # the first "N. Title" of each number, in order: the chapter headings
+    for n, title in re.findall(r"\b(\d{1,2})\. ([A-Z][a-z]+(?: [a-z]+){0,3})", body):
+        if int(n) == len(headings) + 1:
+            headings[int(n)] = title
+    assert set(range(1, 13)) <= set(headings)
+    references = [
+        int(n) for n in re.findall(r"(?<!policy, )(?<!policy \()\b[Ss]ection (\d{1,2})\b(?! of our)", body)
+    ]
+    assert references and all(n in headings for n in references), (references, headings)
+    # What each reference says it finds is in the chapter of that number.
+    assert headings[8].startswith("Information we hold but")  # "section 8 says which of them we hold"
+    assert headings[10].startswith("How long we keep")  # "the exceptions in section 10"
+    chapter_10 = body[body.index("10. How long we keep it") : body.index("11. Your other rights")]
+    assert "in every system listed in section 10" in body  # not 9: a categories report lists none there
+    assert "System How long we keep your information" in chapter_10
+    assert "collect fees owed" in chapter_10  # the deletion exceptions

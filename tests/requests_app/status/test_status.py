@@ -91,7 +91,9 @@ def test_an_emails_step_link_leads_straight_to_that_step_after_the_code(client, 
     assert response["Location"] == reverse("requests_app:report_download")
 
     body = client.get(VIEW).content.decode()
-    assert "for 15 minutes after entering your code, without a new one" in body
+    # The factory's request matched nobody on record: no download without a code to the address on record.
+    assert "You can continue for the next 15 minutes without a new code." in body
+    assert "A report download or a change of contact details needs a code" in body
 
 
 def test_an_unknown_step_is_ignored(client, privacy_request, outbox):
