@@ -108,3 +108,22 @@ def test_the_correction_invite_links_to_the_correction_step(client, outbox):
     client.post(LOOKUP, {"reference": correction.reference, "email": "maya.chen@example.com"})
     response = client.post(CODE, {"code": _code_from(outbox)})
     assert response["Location"] == reverse("requests_app:correction_details", args=[correction.reference])
+
+
+def test_the_status_code_cycles_the_session_key_and_the_grant_records_whether_it_went_to_record(
+    client, outbox
+):
+    """Issue 15, item 7: the one grant is made on a new session key, for a stated time."""
+    from tests.factories import ConsumerFactory
+
+    consumer = ConsumerFactory(email="maya.chen@example.com")
+    request = PrivacyRequestFactory(submission__email="maya.chen@example.com", consumer=consumer)
+    client.post(LOOKUP, {"reference": request.reference, "email": "maya.chen@example.com"})
+    before = client.session.session_key
+    client.post(CODE, {"code": _code_from(outbox)})
+    assert client.session.session_key != before
+    grant = client.session["status_access"]
+    assert grant["id"] == request.pk and grant["on_record"] is True
+    assert 14 * 60 < grant["until"] - timezone.now().timestamp() <= 15 * 60
+    body = client.get(VIEW).content.decode()
+    assert "You can download and continue for the next 15 minutes without a new code." in body
