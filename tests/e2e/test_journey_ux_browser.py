@@ -98,3 +98,41 @@ def test_a_deletion_says_what_comes_next_and_the_status_page_fits_a_phone(page: 
     line = page.evaluate("parseFloat(getComputedStyle(document.querySelector('td .reference')).lineHeight)")
     assert box["height"] <= line * 1.5
     assert _small_tap_targets(page) == []
+
+
+def test_one_code_opens_the_status_and_the_report_download(page: Page, live_server):
+    """Issue 15 item 7 in Chromium: the status code went to the address on record, so the report
+    downloads without a second code, and the page says for how long."""
+    call_command("seed_demo", "--consumers", "0", "--no-progress", stdout=io.StringIO())
+    page.goto(f"{live_server.url}/requests/new/")
+    page.get_by_label("Know what categories of information we hold").check()
+    page.get_by_label("First name").fill("Maya")
+    page.get_by_label("Last name").fill("Chen")
+    page.get_by_label("E-mail address").fill("maya.chen@example.com")
+    page.get_by_label("Phone").fill("(415) 555-0101")
+    page.get_by_label("ZIP code").fill("94105")
+    page.get_by_label("Member number").fill("RN00000001")
+    page.get_by_role("button", name="Send request").click()
+    reference = PrivacyRequest.objects.get().reference
+    page.get_by_role("link", name="Confirm your identity").click()
+    page.get_by_label("Code").fill(_last_code("maya.chen@example.com"))
+    page.get_by_role("button", name="Confirm").click()
+    assert PrivacyRequest.objects.get().status == "completed"  # eager fulfilment in the test settings
+
+    page.goto(f"{live_server.url}/requests/status/")
+    page.get_by_label("Reference").fill(reference)
+    page.get_by_label("E-mail address").fill("maya.chen@example.com")
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_label("Code").fill(_last_code("maya.chen@example.com"))
+    page.get_by_role("button", name="Open my request").click()
+    expect(
+        page.get_by_text(re.compile(r"download and continue for the next \d+ minutes? without a new code"))
+    ).to_be_visible()
+    sent = len(mail.outbox)
+
+    page.get_by_role("link", name="Download your report").click()
+    expect(page.get_by_text(re.compile("Your downloads are open for the next"))).to_be_visible()
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Report (PDF)").click()
+    assert download.value.suggested_filename == f"rakunest-report-{reference}.pdf"
+    assert len(mail.outbox) == sent  # no download code was e-mailed
