@@ -42,3 +42,10 @@ def test_staff_cannot_complete_by_hand_a_kind_with_its_own_task(staff_user_facto
     )
     r.refresh_from_db()
     assert r.status == Status.FULFILLING
+
+
+def test_an_opt_out_of_admt_cannot_be_denied_as_unverifiable():
+    from staff.models import REASON_KINDS, DenialReason
+
+    assert Kind.ADMT_OPT_OUT not in REASON_KINDS[DenialReason.UNVERIFIABLE]
+    assert Kind.ADMT_ACCESS in REASON_KINDS[DenialReason.UNVERIFIABLE]
