@@ -348,7 +348,12 @@ VERIFICATION_POINTS = {
     "shine_the_light": 2,
     "unsubscribe": 2,
     "close_account": 2,
+    # Access to ADMT information: a request to know about the consumer (Regs §7222, verified as under
+    # Article 5 at the reasonable degree of a request to know categories). Opt-out of ADMT needs none (§7221).
+    "admt_access": 2,
 }
+# The ADMT request kinds (Regs §§7220–7222, in force 2027-01-01): off until staff are ready for them.
+ADMT_REQUESTS_ENABLED = _parsed("ADMT_REQUESTS_ENABLED", _strict_bool, False)
 VERIFICATION_POINTS_SENSITIVE = _parsed("VERIFICATION_POINTS_SENSITIVE", env.int, 3)
 VERIFICATION_NAME_THRESHOLD = _parsed("VERIFICATION_NAME_THRESHOLD", env.float, 90.0)
 VERIFICATION_MAX_CANDIDATES = 20

@@ -14,8 +14,9 @@ RESPONSE_DAYS = 45  # CCPA §1798.130(a)(2); Regs §7021(b)
 EXTENSION_DAYS = 45  # once, 90 days in total
 MAX_RESPONSE_DAYS = 90
 # Opt-out and Shine the Light have deadlines of their own, with no extension (Regs §7026(f); §1798.83).
-NOT_EXTENDABLE = frozenset({Kind.OPT_OUT, Kind.SHINE_THE_LIGHT})
-OPT_OUT_BUSINESS_DAYS = 15  # Regs §7026(f)
+NOT_EXTENDABLE = frozenset({Kind.OPT_OUT, Kind.ADMT_OPT_OUT, Kind.SHINE_THE_LIGHT})
+OPT_OUT_BUSINESS_DAYS = 15  # Regs §7026(f); opt-out of ADMT likewise, Regs §7221
+# Access to ADMT information takes a request to know's period (Regs §7222: 45 days, by the regime's row).
 SHINE_THE_LIGHT_DAYS = 30  # Civ. Code §1798.83(d)
 
 
@@ -49,7 +50,7 @@ def response_due(received_at: datetime, kind: str, regime: str | None = None) ->
     """The response deadline; opt-out and Shine the Light keep California's own periods, every other kind
     takes the regime's response days (45 in every regime in the table)."""
     received = local_date(received_at)
-    if kind == Kind.OPT_OUT:
+    if kind in (Kind.OPT_OUT, Kind.ADMT_OPT_OUT):
         return add_business_days(received, OPT_OUT_BUSINESS_DAYS)
     if kind == Kind.SHINE_THE_LIGHT:
         return received + timedelta(days=SHINE_THE_LIGHT_DAYS)

@@ -28,9 +28,28 @@ class Kind(models.TextChoices):
     SHINE_THE_LIGHT = "shine_the_light", _("Shine the Light: disclosures for direct marketing")
     UNSUBSCRIBE = "unsubscribe", _("Stop marketing e-mails")
     CLOSE_ACCOUNT = "close_account", _("Close or deactivate my account")
+    # Automated decision-making technology (Cal. Code Regs. tit. 11 §§7220–7222, in force 2027-01-01):
+    # offered only while settings.ADMT_REQUESTS_ENABLED is on, fulfilled by staff by hand.
+    ADMT_ACCESS = (
+        "admt_access",
+        _("Access information about our use of automated decision-making technology (ADMT)"),
+    )
+    ADMT_OPT_OUT = "admt_opt_out", _("Opt out of our use of automated decision-making technology (ADMT)")
 
 
 ACCESS_KINDS = frozenset({Kind.KNOW_CATEGORIES, Kind.ACCESS_SPECIFIC})
+ADMT_KINDS = frozenset({Kind.ADMT_ACCESS, Kind.ADMT_OPT_OUT})
+# Kinds carried out by staff by hand: their fulfilment task only puts them to staff (requests_app.manual).
+MANUAL_KINDS = ADMT_KINDS
+# Opt-outs need no verifiable consumer request (Regs §7026(d) for sale/sharing; §7221 for ADMT).
+NO_VERIFICATION_KINDS = frozenset({Kind.OPT_OUT, Kind.ADMT_OPT_OUT})
+
+
+def kinds_offered() -> list[tuple[str, str]]:
+    """The kinds the forms offer: every kind, less the ADMT kinds while ADMT_REQUESTS_ENABLED is off."""
+    if settings.ADMT_REQUESTS_ENABLED:
+        return list(Kind.choices)
+    return [(value, label) for value, label in Kind.choices if value not in ADMT_KINDS]
 
 
 class Status(models.TextChoices):

@@ -7,6 +7,7 @@ from requests_app.appeals import tasks as appeals
 from requests_app.correction import tasks as correction
 from requests_app.deletion import tasks as deletion
 from requests_app.intake import tasks as intake
+from requests_app.manual import tasks as manual
 from requests_app.models import Kind
 from requests_app.optout import tasks as optout
 from requests_app.outbox import tasks as outbox
@@ -21,6 +22,7 @@ __all__ = [
     "correction",
     "deletion",
     "intake",
+    "manual",
     "optout",
     "outbox",
     "processors",
@@ -38,4 +40,7 @@ FULFILMENT = {
     Kind.CORRECT: correction.correction_start_task,
     Kind.KNOW_CATEGORIES: reports.fulfil_access_task,
     Kind.ACCESS_SPECIFIC: reports.fulfil_access_task,
+    # Carried out by staff by hand: the task puts the request to staff and records it.
+    Kind.ADMT_ACCESS: manual.manual_hand_over_task,
+    Kind.ADMT_OPT_OUT: manual.manual_hand_over_task,
 }

@@ -147,6 +147,15 @@ class NoteForm(ConfirmedForm):
     text = forms.CharField(label=_("Note"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class ManualCompleteForm(ConfirmedForm):
+    irreversible = True
+    notes = forms.CharField(
+        label=_("What was done, and the response sent to the requester"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
 class InfoRequestForm(ConfirmedForm):
     message = forms.CharField(
         label=_("What to ask the requester"), max_length=4000, widget=forms.Textarea(attrs={"rows": 3})

@@ -3,7 +3,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import ACCESS_KINDS, Kind
+from requests_app.models import ACCESS_KINDS, NO_VERIFICATION_KINDS, Kind
 
 
 class DenialReason(models.TextChoices):
@@ -19,9 +19,9 @@ class DenialReason(models.TextChoices):
 # The kinds of request each reason can answer. The exceptions are those of the right to delete
 # (§1798.105(d), §1798.145(a)(1): reasons to keep information), never a basis to refuse access; the
 # twice-a-year limit is the know/access one (§1798.100(d), §1798.130(b)); verification is refused only
-# for kinds that need it (an opt-out needs none, Regs §7026(d)).
+# for kinds that need it (an opt-out needs none, Regs §7026(d), §7221).
 REASON_KINDS: dict[str, frozenset[str]] = {
-    DenialReason.UNVERIFIABLE: frozenset(Kind) - {Kind.OPT_OUT},
+    DenialReason.UNVERIFIABLE: frozenset(Kind) - NO_VERIFICATION_KINDS,
     DenialReason.TOO_MANY_REQUESTS: ACCESS_KINDS,
     DenialReason.EXCEPTION: frozenset({Kind.DELETE}),
     DenialReason.NOT_CALIFORNIA_CONSUMER: frozenset(Kind),

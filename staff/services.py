@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from requests_app.exceptions import RequestError
 from requests_app.fulfilment import FULFILMENT_TASKS, fulfilment_enqueue, request_approve
 from requests_app.lifecycle import TRANSITIONS, event_record, request_deadline_extend, request_transition
-from requests_app.models import PrivacyRequest, RequestEvent, Status
+from requests_app.models import MANUAL_KINDS, PrivacyRequest, RequestEvent, Status
 from requests_app.outbox.services import outbox_task
 from requests_app.states import state_change
 
@@ -174,6 +174,25 @@ def request_fulfilment_rerun(*, request: PrivacyRequest, actor) -> None:
     with transaction.atomic():
         event_record(request=request, name="staff.request.fulfilment_rerun", actor=actor)
         fulfilment_enqueue(request=request)
+
+
+def request_manual_complete(*, request: PrivacyRequest, actor, notes: str) -> PrivacyRequest:
+    """Staff carried out a manual kind (the ADMT kinds) by hand: record what was done and complete it."""
+    if request.kind not in MANUAL_KINDS:
+        raise RequestError(_("This kind is carried out by its own task, not by hand."), code="not_manual")
+    if request.status != Status.FULFILLING:
+        raise RequestError(_("Only a request being carried out can be completed."), code="not_fulfilling")
+    notes = _text(notes, _("what was done"))
+    with transaction.atomic():
+        request_transition(
+            request=request,
+            to=Status.COMPLETED,
+            actor=actor,
+            reason=notes,
+            data={"manual": True},
+            outcome="complied",
+        )
+    return request
 
 
 def verification_lowering_propose(

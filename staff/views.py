@@ -25,7 +25,7 @@ from django_ratelimit.core import is_ratelimited
 from requests_app import deadlines
 from requests_app.agents import services as agents
 from requests_app.exceptions import RequestError
-from requests_app.models import AgentAuthorization, Status
+from requests_app.models import MANUAL_KINDS, AgentAuthorization, Status
 from requests_app.regimes import Regime
 
 from . import appeals, evidence, metrics, mfa, selectors, services
@@ -44,6 +44,7 @@ from .forms import (
     InfoRequestForm,
     LogExportForm,
     LowerProposeForm,
+    ManualCompleteForm,
     MfaCodeForm,
     NoteForm,
     ProcessorConfirmForm,
@@ -337,7 +338,9 @@ def request_detail(request, reference: str):
                 "processor_confirm": ProcessorConfirmForm(),
                 "correction": CorrectionDecideForm(),
                 "system_skip": SystemSkipForm(),
+                "manual": ManualCompleteForm(auto_id="id_manual_%s"),
             },
+            "manual_kind": privacy_request.kind in MANUAL_KINDS,
         },
     )
 
@@ -379,6 +382,11 @@ def _info(r, form, user):
 def _rerun(r, form, user):
     services.request_fulfilment_rerun(request=r, actor=user)
     return _("Fulfilment enqueued again.")
+
+
+def _manual_complete(r, form, user):
+    services.request_manual_complete(request=r, actor=user, notes=form.cleaned_data["notes"])
+    return _("Request completed; what was done is recorded.")
 
 
 def _lower_propose(r, form, user):
@@ -460,6 +468,7 @@ ACTIONS = {
     "note": (Action.NOTE, NoteForm, _note),
     "request-info": (Action.REQUEST_INFO, InfoRequestForm, _info),
     "rerun": (Action.RERUN_FULFILMENT, ConfirmedForm, _rerun),
+    "manual-complete": (Action.APPROVE, ManualCompleteForm, _manual_complete),
     "lower-propose": (Action.LOWER_VERIFICATION, LowerProposeForm, _lower_propose),
     "lower-confirm": (Action.LOWER_VERIFICATION, ConfirmedForm, _lower_confirm),
     "lower-withdraw": (Action.LOWER_VERIFICATION, ConfirmedForm, _lower_withdraw),

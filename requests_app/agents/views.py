@@ -20,7 +20,7 @@ from requests_app.agents.forms import (
     ConfirmResendForm,
 )
 from requests_app.forms import CodeForm
-from requests_app.models import AgentAuthorization, Kind, PrivacyRequest
+from requests_app.models import AgentAuthorization, PrivacyRequest, kinds_offered
 from requests_app.session_access import session_access_grant, session_access_id
 from requests_app.web import client_ip, rate_limited
 from verification.exceptions import VerificationError
@@ -46,7 +46,7 @@ def _render_form(request, form, *, status: int = 200, refusal: str = ""):
     return render(
         request,
         "requests_app/agents/agent_form.html",
-        {"form": form, "kinds": Kind.choices, "refusal": refusal},
+        {"form": form, "kinds": kinds_offered(), "refusal": refusal},
         status=status,
     )
 

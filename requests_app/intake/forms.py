@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.forms import US_STATES, normalised
-from requests_app.models import Kind
+from requests_app.models import Kind, kinds_offered
 from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from verification.normalize import (
@@ -93,6 +93,19 @@ class RequestForm(forms.Form):
         input_formats=["%Y-%m-%d"],
         error_messages={"invalid": _("Enter a date like 2023-01-31.")},
     )
+
+    def clean_kinds(self) -> list[str]:
+        kinds = self.cleaned_data["kinds"]
+        if not {k for k, _label in kinds_offered()} >= set(kinds):
+            # The ADMT kinds exist but are switched off (settings.ADMT_REQUESTS_ENABLED).
+            raise forms.ValidationError(
+                _(
+                    "Requests about automated decision-making technology cannot be made here yet. "
+                    "Choose another request from the list."
+                ),
+                code="not_offered",
+            )
+        return kinds
 
     def clean(self):
         cleaned = super().clean()

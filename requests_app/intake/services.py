@@ -12,7 +12,7 @@ from requests_app.fulfilment import fulfilment_task
 from requests_app.intake.sql import submission_insert
 from requests_app.intake.tasks import send_acknowledgement_task, submission_received_task
 from requests_app.lifecycle import request_acknowledged_record, requests_build, requests_save
-from requests_app.models import Channel, Kind, PrivacyRequest, Status, Submission
+from requests_app.models import NO_VERIFICATION_KINDS, Channel, PrivacyRequest, Status, Submission
 from requests_app.outbox.services import outbox_task, outbox_wake_on_commit
 from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
@@ -40,13 +40,15 @@ def privacy_request_submit(
         user_agent=user_agent[:300],
         **requester.__dict__,
     )
-    # Opt-out needs no verification (Regs §7026(d)); everything else waits for it.
+    # Opt-outs need no verification (Regs §7026(d), §7221); everything else waits for it.
     requests, events = requests_build(
         submission=submission,
         kinds=kinds,
         regime=regime,
         data_range=data_range,
-        first_status=lambda kind: Status.FULFILLING if kind == Kind.OPT_OUT else Status.AWAITING_VERIFICATION,
+        first_status=lambda kind: (
+            Status.FULFILLING if kind in NO_VERIFICATION_KINDS else Status.AWAITING_VERIFICATION
+        ),
         data={"channel": channel},
     )
     # The outbox rows: one message for the acknowledgement and the first verification code, and the

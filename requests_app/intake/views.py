@@ -7,12 +7,12 @@ from django.views.decorators.http import require_http_methods
 from requests_app import selectors
 from requests_app.intake import services
 from requests_app.intake.forms import RequestForm
-from requests_app.models import Kind
+from requests_app.models import kinds_offered
 from requests_app.web import SUBMITTED_KEY, client_ip, rate_limited
 
 
 def home(request):
-    return render(request, "requests_app/home.html", {"kinds": Kind.choices})
+    return render(request, "requests_app/home.html", {"kinds": kinds_offered()})
 
 
 @require_http_methods(["GET", "POST"])
@@ -34,9 +34,9 @@ def request_new(request):
             request.session[SUBMITTED_KEY] = [r.pk for r in created]
             return redirect("requests_app:submitted")
     else:
-        preselected = [k for k in request.GET.getlist("kind") if k in Kind.values]
+        preselected = [k for k in request.GET.getlist("kind") if k in dict(kinds_offered())]
         form = RequestForm(initial={"kinds": preselected})
-    return render(request, "requests_app/request_form.html", {"form": form, "kinds": Kind.choices})
+    return render(request, "requests_app/request_form.html", {"form": form, "kinds": kinds_offered()})
 
 
 def submitted(request):

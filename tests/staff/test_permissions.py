@@ -48,6 +48,9 @@ def _prepare(action: str, other_approver):
         return PrivacyRequestFactory(), {"message": "Which location did you visit?"}
     if action == "rerun":
         return PrivacyRequestFactory(status=Status.FULFILLING), {}
+    if action == "manual-complete":
+        r = PrivacyRequestFactory(kind=Kind.ADMT_ACCESS, status=Status.FULFILLING)
+        return r, {"notes": "Sent the ADMT access response by e-mail on 3 May."}
     if action == "lower-propose":
         return PrivacyRequestFactory(), {"level": "reasonable", "reason": "Phone call matched 2 points."}
     if action in ("lower-confirm", "lower-withdraw"):
@@ -93,6 +96,7 @@ ACTION_PERMISSION = {
     "note": Action.NOTE,
     "request-info": Action.REQUEST_INFO,
     "rerun": Action.RERUN_FULFILMENT,
+    "manual-complete": Action.APPROVE,
     "lower-propose": Action.LOWER_VERIFICATION,
     "lower-confirm": Action.LOWER_VERIFICATION,
     "lower-withdraw": Action.LOWER_VERIFICATION,

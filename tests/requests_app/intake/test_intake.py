@@ -188,3 +188,23 @@ def test_a_bad_range_is_refused_with_a_message_and_nothing_written(
     )
     assert response.status_code == 200 and message in response.content.decode()
     assert not Submission.objects.exists()
+
+
+def test_identity_fields_carry_their_autocomplete_tokens(client):
+    """WCAG 2.2 SC 1.3.5: the consumer's own identity fields name their purpose for autofill."""
+    import re
+
+    body = client.get(FORM_URL).content.decode()
+    tokens = dict(re.findall(r'name="(\w+)"[^>]*?autocomplete="([\w-]+)"', body))
+    expected = {
+        "first_name": "given-name",
+        "last_name": "family-name",
+        "email": "email",
+        "phone": "tel",
+        "date_of_birth": "bday",
+        "street": "street-address",
+        "zip_code": "postal-code",
+        "city": "address-level2",
+        "state": "address-level1",
+    }
+    assert {name: tokens.get(name) for name in expected} == expected
