@@ -41,6 +41,7 @@ for _name in ("PROCESSOR_WEBHOOK_SECRET", "PROCESSOR_SUBJECT_HASH_KEY", "SUPPRES
 os.environ.setdefault("FERNET_KEYS", base64.urlsafe_b64encode(secrets.token_bytes(32)).decode())
 os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/9")
 os.environ.setdefault("DJANGO_ALLOWED_HOSTS", "testserver")
+os.environ.setdefault("CACHE_URL", "rediscache://127.0.0.1:6379/9")  # production refuses a per-process cache
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("RAKUNEST_VAR_DIR", "/tmp/rk-bench-queue-var")  # noqa: S108
 
@@ -115,7 +116,7 @@ def load(rows: int, staff_ids: list[int]) -> None:
                 f"person{i}@example.com\t\t\t\t\t\t\\N\t\t\t\t{ack}\t\\N\n"
             )
             reqs.write(
-                f"{reference()}\t{i}\t{rng.choice(KINDS)}\t{status}\t{received.isoformat()}\t"
+                f"{reference()}\t{i}\t{rng.choice(KINDS)}\tCA\t{status}\t{received.isoformat()}\t"
                 f"{received.isoformat()}\t{(received + timedelta(days=14)).date()}\t{due}\t{extended}\t\t\t[]\t"
                 f"\\N\t{assignee}\t{'complied' if status == 'completed' else ''}\t\t{closed}\n"
             )
@@ -135,7 +136,7 @@ def load(rows: int, staff_ids: list[int]) -> None:
                 reqs,
                 "requests_app_privacyrequest",
                 columns=[
-                    "reference", "submission_id", "kind", "status", "received_at", "status_changed_at", "ack_due",
+                    "reference", "submission_id", "kind", "regime", "status", "received_at", "status_changed_at", "ack_due",
                     "due_at", "extended_due_at", "extension_reason", "verification_level", "matched_fields",
                     "consumer_id", "assignee_id", "outcome", "denial_reason", "closed_at",
                 ],
