@@ -2,7 +2,6 @@
 (the staff UI's one role table, staff/permissions.py), call one staff or intake service, and answer JSON.
 Errors are JSON of one shape (api/errors.py)."""
 
-from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -11,8 +10,6 @@ from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
 from requests_app import deadlines
-from requests_app.intake.services import privacy_request_submit
-from requests_app.lifecycle import event_record
 from staff import metrics, selectors, services
 from staff.forms import normalize_reference
 from staff.permissions import Action, require_action, staff_request_get, user_actions, user_can
@@ -264,22 +261,8 @@ def submission_create(request):
     require_action(request.user, Action.SUBMIT_ON_BEHALF)
     serializer = SubmissionSerializer(data=request.data)
     serializer.is_valid(raise_exception=True)
-    form = serializer.validated_data["form"]
     channel = serializer.validated_data["channel"]
-    # One transaction: the requests and the record of who entered them commit together.
-    with transaction.atomic():
-        created = privacy_request_submit(
-            kinds=form.cleaned_data["kinds"],
-            requester=form.requester(),
-            channel=channel,
-            regime=form.cleaned_data["residency"],
-            data_range=form.data_range(),
-        )
-        for privacy_request in created:
-            event_record(
-                request=privacy_request,
-                name="staff.request.entered",
-                actor=request.user,
-                data={"channel": channel, "via": "api"},
-            )
+    created = services.submission_enter(
+        actor=request.user, form=serializer.validated_data["form"], channel=channel, via="api"
+    )
     return Response(SubmittedSerializer({"channel": channel, "requests": created}).data, status=201)

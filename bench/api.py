@@ -14,7 +14,6 @@ Run: `.venv/bin/python bench/api.py [--seconds 10] [--concurrency 16]`. Rate lim
 import argparse
 import http.client
 import json
-import re
 import shutil
 import signal
 import statistics
@@ -24,12 +23,11 @@ import tempfile
 import threading
 import time
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.intake import PY, ROOT, portal_env, sh  # noqa: E402
+from bench.intake import PY, ROOT, gunicorn_start, portal_env, sh  # noqa: E402
 from tests.drp_agent import MAYA_CLAIMS, DrpTestAgent, HttpTransport  # noqa: E402
 
 DB = "rk_bench_api"
@@ -121,20 +119,8 @@ def main() -> None:
     agent = DrpTestAgent(HttpTransport(base), agent_id="BENCH_AGENT")
     (var / "agents.json").write_text(json.dumps([agent.directory_entry()]))
     sh(PY, "manage.py", "drp_agents_load", str(var / "agents.json"), cwd=ROOT, env=env)
-    server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "rakunest_privacy.wsgi:application", "--workers", "2", "--bind",
-         f"127.0.0.1:{PORT}", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )  # fmt: skip
+    server, csrf = gunicorn_start(env=env, port=PORT)
     try:
-        for _ in range(100):
-            try:
-                page = urllib.request.urlopen(f"{base}/requests/new/")  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
-        csrf = re.search(r"csrftoken=([A-Za-z0-9]+)", " ".join(page.headers.get_all("Set-Cookie"))).group(1)
         assert agent.setup()[0] == 200, "token set-up failed"
         form_headers = {
             "Content-Type": "application/x-www-form-urlencoded",

@@ -96,6 +96,27 @@ def portal_env(*, var: Path, db: str, queue: str) -> dict:
     }
 
 
+def gunicorn_start(*, env: dict, port: int) -> tuple[subprocess.Popen, str]:
+    """The portal under gunicorn (2 sync workers) once its form page answers, and the CSRF cookie it set."""
+    server = subprocess.Popen(
+        [PY, "-m", "gunicorn", "rakunest_privacy.wsgi:application", "--workers", "2", "--bind",
+         f"127.0.0.1:{port}", "--log-level", "warning"],
+        cwd=ROOT,
+        env=env,
+    )  # fmt: skip
+    for _ in range(100):
+        try:
+            page = urllib.request.urlopen(f"http://127.0.0.1:{port}/requests/new/")  # noqa: S310
+            break
+        except OSError:
+            time.sleep(0.2)
+    else:
+        server.terminate()
+        sys.exit("gunicorn did not answer in 20 s")
+    token = re.search(r"csrftoken=([A-Za-z0-9]+)", " ".join(page.headers.get_all("Set-Cookie"))).group(1)
+    return server, token
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -127,32 +148,9 @@ def main() -> None:
         "kind varchar(20), created_at timestamptz default now())",
     )
 
-    server = subprocess.Popen(
-        [
-            PY,
-            "-m",
-            "gunicorn",
-            "rakunest_privacy.wsgi:application",
-            "--workers",
-            "2",
-            "--bind",
-            f"127.0.0.1:{PORT}",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
+    server, token = gunicorn_start(env=env, port=PORT)
     try:
         base = f"http://127.0.0.1:{PORT}"
-        for _ in range(100):
-            try:
-                page = urllib.request.urlopen(f"{base}/requests/new/")  # noqa: S310
-                break
-            except OSError:
-                time.sleep(0.2)
-        cookie = page.headers.get_all("Set-Cookie")
-        token = re.search(r"csrftoken=([A-Za-z0-9]+)", " ".join(cookie)).group(1)
         script = var / "post.lua"
         script.write_text(LUA.replace("__TOKEN__", token).replace("__PORT__", str(PORT)))
 

@@ -36,6 +36,7 @@ from nacl.signing import VerifyKey
 from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
 from drp.tasks import drp_callback_task
 from requests_app.agents.services import AgentDetails, agent_request_submit
+from requests_app.deletion.services import deletion_cancel
 from requests_app.intake.forms import RequestForm
 from requests_app.lifecycle import request_transition
 from requests_app.models import (
@@ -374,8 +375,6 @@ def drp_revoke(*, agent: DrpAgent, request_id: str, body: bytes) -> DrpRequest:
 
 def _fulfilling_revoke(request: PrivacyRequest) -> None:
     """Once carried out, only a deletion still inside its cancel window can be stopped (Regs §7022)."""
-    from requests_app.deletion.services import deletion_cancel
-
     case = DeletionCase.objects.filter(request=request).first()
     stoppable = (DeletionCase.State.AWAITING_CONFIRMATION, DeletionCase.State.SCHEDULED)
     if request.kind != Kind.DELETE or case is None or case.state not in stoppable:

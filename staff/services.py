@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from requests_app.exceptions import RequestError
 from requests_app.fulfilment import FULFILMENT_TASKS, fulfilment_enqueue, request_approve
+from requests_app.intake.services import privacy_request_submit
 from requests_app.lifecycle import TRANSITIONS, event_record, request_deadline_extend, request_transition
 from requests_app.models import MANUAL_KINDS, PrivacyRequest, RequestEvent, Status
 from requests_app.outbox.services import outbox_task
@@ -96,6 +97,27 @@ def requests_bulk_assign(*, references: list[str], actor, assignee) -> int:
                 data={"assignee": assignee.get_username() if assignee else "", "bulk": True},
             )
     return len(locked)
+
+
+def submission_enter(*, actor, form, channel: str, via: str) -> list[PrivacyRequest]:
+    """Staff enter a request received by telephone, mail or e-mail, validated by the web form (`form`,
+    bound and valid): the web intake, and who entered it, in one transaction."""
+    with transaction.atomic():
+        created = privacy_request_submit(
+            kinds=form.cleaned_data["kinds"],
+            requester=form.requester(),
+            channel=channel,
+            regime=form.cleaned_data["residency"],
+            data_range=form.data_range(),
+        )
+        for privacy_request in created:
+            event_record(
+                request=privacy_request,
+                name="staff.request.entered",
+                actor=actor,
+                data={"channel": channel, "via": via},
+            )
+    return created
 
 
 def request_note_add(*, request: PrivacyRequest, actor, text: str) -> RequestEvent:

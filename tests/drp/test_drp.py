@@ -6,7 +6,7 @@ import base64
 import json
 import logging
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
@@ -17,7 +17,8 @@ from drp.services import drp_seen_purge
 from requests_app.fulfilment import request_approve
 from requests_app.models import AgentAuthorization, Channel, Kind, PrivacyRequest, RequestEvent, Status
 from tests.drp_agent import MAYA_CLAIMS, DjangoTransport, DrpTestAgent, now
-from tests.factories import ConsumerFactory, staff_member
+from tests.factories import staff_member
+from tests.requests_app.flow_helpers import maya_consumer
 
 pytestmark = pytest.mark.django_db
 
@@ -27,16 +28,7 @@ CONFIRM_ANSWER = reverse("requests_app:confirm_answer")
 
 @pytest.fixture
 def maya():
-    return ConsumerFactory(
-        first_name="Maya",
-        last_name="Chen",
-        email="maya.chen@example.com",
-        phone="+14155550101",
-        member_number="RN00000001",
-        date_of_birth=date(1990, 4, 2),
-        street="123 Market Street",
-        zip5="94105",
-    )
+    return maya_consumer()  # README's demo person, as she is in our records
 
 
 def load_directory(tmp_path, *agents: DrpTestAgent) -> None:

@@ -21,6 +21,27 @@ def _last_code(address: str) -> str:
     return re.search(r"^\s+(\d{6})\s*$", message.body, re.MULTILINE).group(1)
 
 
+def _request_as_maya(page: Page, kind: str) -> None:
+    """Send the request form open on `page` as the demo's Maya Chen, asking for `kind`."""
+    page.get_by_label(kind).check()
+    page.get_by_label("First name").fill("Maya")
+    page.get_by_label("Last name").fill("Chen")
+    page.get_by_label("E-mail address").fill("maya.chen@example.com")
+    page.get_by_label("Phone").fill("(415) 555-0101")
+    page.get_by_label("ZIP code").fill("94105")
+    page.get_by_label("Member number").fill("RN00000001")
+    page.get_by_role("button", name="Send request").click()
+
+
+def _open_status(page: Page, reference: str) -> None:
+    """On the status look-up page: Maya's reference and e-mail, then the code she is sent."""
+    page.get_by_label("Reference").fill(reference)
+    page.get_by_label("E-mail address").fill("maya.chen@example.com")
+    page.get_by_role("button", name="Send me a code").click()
+    page.get_by_label("Code").fill(_last_code("maya.chen@example.com"))
+    page.get_by_role("button", name="Open my request").click()
+
+
 def _no_sideways_scroll(page: Page) -> None:
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
 
@@ -56,14 +77,7 @@ def test_a_deletion_says_what_comes_next_and_the_status_page_fits_a_phone(page: 
     page.context.grant_permissions(["clipboard-read", "clipboard-write"])
     page.set_viewport_size(PHONE)
     page.goto(f"{live_server.url}/requests/new/")
-    page.get_by_label("Delete my information").check()
-    page.get_by_label("First name").fill("Maya")
-    page.get_by_label("Last name").fill("Chen")
-    page.get_by_label("E-mail address").fill("maya.chen@example.com")
-    page.get_by_label("Phone").fill("(415) 555-0101")
-    page.get_by_label("ZIP code").fill("94105")
-    page.get_by_label("Member number").fill("RN00000001")
-    page.get_by_role("button", name="Send request").click()
+    _request_as_maya(page, "Delete my information")
 
     expect(page.get_by_role("heading", name="We received your request")).to_be_visible()
     expect(page.locator('[aria-current="step"]')).to_have_text("Step 2 of 4: Confirm your e-mail")
@@ -83,11 +97,7 @@ def test_a_deletion_says_what_comes_next_and_the_status_page_fits_a_phone(page: 
     expect(page.get_by_text("e-mail you a second time to confirm the deletion")).to_be_visible()
 
     page.get_by_role("link", name="Check a request").first.click()
-    page.get_by_label("Reference").fill(reference)
-    page.get_by_label("E-mail address").fill("maya.chen@example.com")
-    page.get_by_role("button", name="Send me a code").click()
-    page.get_by_label("Code").fill(_last_code("maya.chen@example.com"))
-    page.get_by_role("button", name="Open my request").click()
+    _open_status(page, reference)
 
     expect(page.get_by_role("heading", name=re.compile("Your request"))).to_be_visible()
     _no_sideways_scroll(page)
@@ -105,14 +115,7 @@ def test_one_code_opens_the_status_and_the_report_download(page: Page, live_serv
     downloads without a second code, and the page says for how long."""
     call_command("seed_demo", "--consumers", "0", "--no-progress", stdout=io.StringIO())
     page.goto(f"{live_server.url}/requests/new/")
-    page.get_by_label("Know what categories of information we hold").check()
-    page.get_by_label("First name").fill("Maya")
-    page.get_by_label("Last name").fill("Chen")
-    page.get_by_label("E-mail address").fill("maya.chen@example.com")
-    page.get_by_label("Phone").fill("(415) 555-0101")
-    page.get_by_label("ZIP code").fill("94105")
-    page.get_by_label("Member number").fill("RN00000001")
-    page.get_by_role("button", name="Send request").click()
+    _request_as_maya(page, "Know what categories of information we hold")
     reference = PrivacyRequest.objects.get().reference
     page.get_by_role("link", name="Confirm your identity").click()
     page.get_by_label("Code").fill(_last_code("maya.chen@example.com"))
@@ -120,11 +123,7 @@ def test_one_code_opens_the_status_and_the_report_download(page: Page, live_serv
     assert PrivacyRequest.objects.get().status == "completed"  # eager fulfilment in the test settings
 
     page.goto(f"{live_server.url}/requests/status/")
-    page.get_by_label("Reference").fill(reference)
-    page.get_by_label("E-mail address").fill("maya.chen@example.com")
-    page.get_by_role("button", name="Send me a code").click()
-    page.get_by_label("Code").fill(_last_code("maya.chen@example.com"))
-    page.get_by_role("button", name="Open my request").click()
+    _open_status(page, reference)
     expect(
         page.get_by_text(re.compile(r"download and continue for the next \d+ minutes? without a new code"))
     ).to_be_visible()

@@ -4,7 +4,6 @@ agent's own HTTP server."""
 
 import json
 import re
-from datetime import date
 
 import pytest
 from django.core.management import call_command
@@ -14,7 +13,8 @@ from drp.models import DrpRequest
 from requests_app.fulfilment import request_approve
 from requests_app.models import PrivacyRequest, Status
 from tests.drp_agent import MAYA_CLAIMS, DrpTestAgent, HttpTransport
-from tests.factories import ConsumerFactory, staff_member
+from tests.factories import staff_member
+from tests.requests_app.flow_helpers import maya_consumer
 
 pytestmark = pytest.mark.integration
 
@@ -29,15 +29,7 @@ def drp_env(monkeypatch):
 @pytest.fixture
 def agent(drp_env, celery_worker_process, live_server, tmp_path, settings):
     settings.DRP_CALLBACK_ALLOW_HTTP = settings.DRP_CALLBACK_ALLOW_PRIVATE = True
-    ConsumerFactory(
-        first_name="Maya",
-        last_name="Chen",
-        email="maya.chen@example.com",
-        phone="+14155550101",
-        date_of_birth=date(1990, 4, 2),
-        street="123 Market Street",
-        zip5="94105",
-    )
+    maya_consumer()
     test_agent = DrpTestAgent(HttpTransport(live_server.url))
     (tmp_path / "agents.json").write_text(json.dumps([test_agent.directory_entry()]))
     call_command("drp_agents_load", str(tmp_path / "agents.json"))
