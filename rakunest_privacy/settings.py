@@ -202,8 +202,10 @@ CONTENT_SECURITY_POLICY = {
 }
 
 # --- Internationalisation -------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
-LANGUAGES = [("en", "English")]
+LANGUAGE_CODE = "en"
+# Public pages, e-mails and reports in English and Spanish; the request keeps the language it was made in.
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
 USE_TZ = True
