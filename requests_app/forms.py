@@ -1,6 +1,8 @@
 """Form pieces every public flow shares: the state list, a normaliser that speaks form errors, the
 reference + e-mail lookup and the 6-digit code."""
 
+import copy
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -20,6 +22,36 @@ US_STATES = [
     ],
     ("XX", _("Outside the United States")),
 ]
+
+
+class FixedChoicesMixin:
+    """For a choice field whose choices are a module constant, never changed on a form instance.
+
+    Django deep-copies every field for every form instance, and a choice field deep-copies its choices
+    too: for the request form's 56 states that was most of the form's construction, on every POST of the
+    intake hot path (bench/intake.py). These fields share their (immutable) choices instead; setting
+    `choices` on an instance still replaces them for that instance only.
+    """
+
+    def __deepcopy__(self, memo):
+        result = copy.copy(self)
+        memo[id(self)] = result
+        # What Field.__deepcopy__ and ChoiceWidget.__deepcopy__ copy, less the re-normalised choices.
+        result.widget = copy.copy(self.widget)
+        result.widget.attrs = self.widget.attrs.copy()
+        result.widget._choices = self.widget._choices
+        result.error_messages = self.error_messages.copy()
+        result.validators = self.validators[:]
+        result._choices = self._choices
+        return result
+
+
+class FixedChoiceField(FixedChoicesMixin, forms.ChoiceField):
+    pass
+
+
+class FixedMultipleChoiceField(FixedChoicesMixin, forms.MultipleChoiceField):
+    pass
 
 
 def normalised(normaliser, value, **kwargs):

@@ -14,8 +14,15 @@ REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
 
 def new_reference() -> str:
-    """A random, unguessable request reference (~59 bits), e.g. RN-7KQ2-M9XH-4TPD."""
-    body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(12))
+    """A random, unguessable request reference (~59 bits), e.g. RN-7KQ2-M9XH-4TPD.
+
+    One uniform draw below 31**12 written in the alphabet's 12 digits: the same distribution as 12 separate
+    `secrets.choice` calls, with one read of the system's random source instead of 12 (intake hot path)."""
+    number, digits = secrets.randbelow(len(REFERENCE_ALPHABET) ** 12), []
+    for _position in range(12):
+        number, digit = divmod(number, len(REFERENCE_ALPHABET))
+        digits.append(REFERENCE_ALPHABET[digit])
+    body = "".join(digits)
     return f"RN-{body[:4]}-{body[4:8]}-{body[8:]}"
 
 

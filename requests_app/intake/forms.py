@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.forms import US_STATES, normalised
+from requests_app.forms import US_STATES, FixedChoiceField, FixedMultipleChoiceField, normalised
 from requests_app.models import Kind, kinds_offered
 from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
@@ -24,7 +24,7 @@ PERIOD_EARLIEST = date(2022, 1, 1)  # CCPA §1798.130(a)(2)(B): the look-back re
 
 
 class RequestForm(forms.Form):
-    kinds = forms.MultipleChoiceField(
+    kinds = FixedMultipleChoiceField(
         choices=Kind.choices,
         widget=forms.CheckboxSelectMultiple,
         error_messages={
@@ -56,14 +56,14 @@ class RequestForm(forms.Form):
     city = forms.CharField(
         max_length=80, required=False, error_messages={"max_length": _("Enter at most 80 characters.")}
     )
-    state = forms.ChoiceField(
+    state = FixedChoiceField(
         choices=US_STATES,
         required=False,
         error_messages={"invalid_choice": _("Choose a state from the list.")},
     )
     zip_code = forms.CharField(max_length=12, required=False)
     # Residency decides the regime (requests_app.regimes); a form posted without it stays California.
-    residency = forms.ChoiceField(
+    residency = FixedChoiceField(
         choices=Regime.choices,
         required=False,
         error_messages={"invalid_choice": _("Choose a state from the list.")},
@@ -78,7 +78,7 @@ class RequestForm(forms.Form):
         return value
 
     # Requests to know: everything since January 1, 2022 (the default), or a range of dates.
-    period = forms.ChoiceField(
+    period = FixedChoiceField(
         choices=[(PERIOD_ALL, _("Everything since January 1, 2022")), (PERIOD_RANGE, _("A range of dates"))],
         required=False,
         error_messages={"invalid_choice": _("Choose a period from the list.")},

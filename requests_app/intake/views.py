@@ -8,7 +8,7 @@ from requests_app import selectors
 from requests_app.intake import services
 from requests_app.intake.forms import RequestForm
 from requests_app.models import kinds_offered
-from requests_app.web import SUBMITTED_KEY, client_ip, rate_limited
+from requests_app.web import client_ip, rate_limited, submitted_ids, submitted_remember
 
 
 def home(request):
@@ -31,8 +31,9 @@ def request_new(request):
                 ip=client_ip(request),
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
             )
-            request.session[SUBMITTED_KEY] = [r.pk for r in created]
-            return redirect("requests_app:submitted")
+            response = redirect("requests_app:submitted")
+            submitted_remember(response, [r.pk for r in created])
+            return response
     else:
         preselected = [k for k in request.GET.getlist("kind") if k in dict(kinds_offered())]
         form = RequestForm(initial={"kinds": preselected})
@@ -40,7 +41,7 @@ def request_new(request):
 
 
 def submitted(request):
-    ids = request.session.get(SUBMITTED_KEY)
+    ids = submitted_ids(request)
     if not ids:
         return redirect("requests_app:request_new")
     return render(request, "requests_app/submitted.html", {"requests": selectors.requests_by_ids(ids)})

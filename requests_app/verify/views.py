@@ -14,7 +14,7 @@ from requests_app.forms import CodeForm
 from requests_app.models import PrivacyRequest, Status, VerificationState
 from requests_app.verify import services as flow
 from requests_app.verify.forms import DeclarationForm, VerifyLookupForm
-from requests_app.web import SUBMITTED_KEY, client_ip, rate_limited
+from requests_app.web import client_ip, rate_limited, submitted_ids
 from verification.exceptions import VerificationError
 
 PROVEN_KEY = "verify_proven"
@@ -24,7 +24,7 @@ Step = VerificationState.Step
 
 def _session_submission_id(request) -> int | None:
     """The submission this browser just made, while any of its requests waits for verification."""
-    ids = request.session.get(SUBMITTED_KEY) or []
+    ids = submitted_ids(request)
     first = PrivacyRequest.objects.filter(pk__in=ids).order_by("pk").first()
     if first is None or not first.submission.requests.filter(status=Status.AWAITING_VERIFICATION).exists():
         return None

@@ -208,3 +208,58 @@ def test_identity_fields_carry_their_autocomplete_tokens(client):
         "state": "address-level1",
     }
     assert {name: tokens.get(name) for name in expected} == expected
+
+
+def test_a_submission_writes_no_session_and_a_signed_cookie_lists_its_requests(client, valid_form_data):
+    from django.conf import settings
+
+    from requests_app.web import SUBMITTED_COOKIE
+
+    response = client.post(FORM_URL, valid_form_data)
+    assert settings.SESSION_COOKIE_NAME not in response.cookies  # no session store round trip on intake
+    cookie = response.cookies[SUBMITTED_COOKIE]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
+    assert "@" not in cookie.value and "Maya" not in cookie.value  # primary keys only
+    page = client.get(reverse("requests_app:submitted")).content.decode()
+    assert all(r.reference in page for r in PrivacyRequest.objects.all())
+
+
+def test_a_tampered_or_foreign_submitted_cookie_shows_nothing(client, valid_form_data):
+    from requests_app.web import SUBMITTED_COOKIE
+
+    client.post(FORM_URL, valid_form_data)
+    own = client.cookies[SUBMITTED_COOKIE].value
+    other = PrivacyRequest.objects.order_by("pk").last().pk + 1
+    # Another request's primary key put in the cookie: the signature no longer matches.
+    client.cookies[SUBMITTED_COOKIE] = own.replace(own.split(":")[0], str(other))
+    assert client.get(reverse("requests_app:submitted"))["Location"] == FORM_URL
+    client.cookies[SUBMITTED_COOKIE] = str(other)
+    assert client.get(reverse("requests_app:submitted"))["Location"] == FORM_URL
+
+
+def test_the_submitted_cookie_expires(client, valid_form_data):
+    from datetime import timedelta
+
+    import time_machine
+    from django.utils import timezone
+
+    from requests_app.web import SUBMITTED_MAX_AGE
+
+    client.post(FORM_URL, valid_form_data)
+    with time_machine.travel(timezone.now() + timedelta(seconds=SUBMITTED_MAX_AGE + 5)):
+        assert client.get(reverse("requests_app:submitted"))["Location"] == FORM_URL
+
+
+def test_form_instances_share_the_fixed_choices_but_not_changes_to_them():
+    from requests_app.intake.forms import RequestForm
+
+    base = RequestForm.base_fields["state"]
+    first, second = RequestForm(), RequestForm()
+    assert first.fields["state"].choices is base.choices  # not deep-copied on every form (bench/intake.py)
+    first.fields["state"].choices = [("CA", "CA")]
+    first.fields["state"].widget.attrs["data-x"] = "1"
+    assert len(second.fields["state"].choices) == len(base.choices) > 50
+    assert len(second.fields["state"].widget.choices) == len(base.choices)
+    assert "data-x" not in second.fields["state"].widget.attrs and "data-x" not in base.widget.attrs
+    assert first.fields["state"].widget.choices == [("CA", "CA")]
+    assert first.fields["kinds"].error_messages is not RequestForm.base_fields["kinds"].error_messages
