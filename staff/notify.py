@@ -77,7 +77,8 @@ def requester_notify(*, event_id: int) -> bool:
             return False
         context = {"privacy_request": request, "event": event, "text": event.reason}
         context.update(_extra_context(event))
-        email_send(template=template, to=to, context=context)
+        # The requester's language, not the staff member's who triggered it.
+        email_send(template=template, to=to, context=context, language=request.submission.language)
         event_record(
             request=request, name="staff.requester.notified", data={"event": event_id, "template": template}
         )
