@@ -253,6 +253,11 @@ def _system_blocks(disclosure: Disclosure) -> list[tuple[SystemSection, list[Led
 
 
 def report_html(disclosure: Disclosure, *, base_name: str) -> str:
+    with translation.override(disclosure.language):
+        return _report_html(disclosure, base_name=base_name)
+
+
+def _report_html(disclosure: Disclosure, *, base_name: str) -> str:
     return render_to_string(
         "reports/disclosure.html",
         {
