@@ -45,7 +45,7 @@ SPANISH = {
     "correction_contact_confirm": "confirme el cambio con este código",
     "correction_denied": "no podemos hacer la corrección",
     "correction_invite": "Indíquenos qué está mal",
-    "deletion_completed": "Lo que conservamos y por qué",
+    "deletion_completed": "La ley nos obliga a conservar estos registros",
     "deletion_confirm": "tiene 24 horas para cambiar de opinión",
     "deletion_not_confirmed": "Cerramos la solicitud y no eliminamos nada",
     "deletion_unverifiable": "No pudimos verificar su identidad",
@@ -145,7 +145,7 @@ def _context(template: str) -> dict:
         "deletion_completed": {
             "reference": request.reference,
             "deleted": [system, {"name": "Visitor log", "nothing": True}],
-            "retained": [{"name": "Invoices", "retained": 3, "explanation": "Kept for tax law."}],
+            "retained": [{"name": "Invoices", "retained": 3, "explanation": "The law requires us to keep these records"}],
             "not_reached": [{"name": "Visitor log", "explanation": "Skipped."}],
             "nothing_held": False,
             "notified": ["Mailing partner"],
