@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from .exceptions import RecordsError
 from .models import Consumer, DataPoint, SaleOptIn
-from .selectors import PARENT_CONSENT_AGE, consumer_is_sale_opted_out, sale_opt_in_allowed_from
+from .selectors import PARENT_CONSENT_AGE, age_on, consumer_is_sale_opted_out, sale_opt_in_allowed_from
 
 PARTNER_SHARING_SYSTEM = "partner_sharing"  # records/datamap.py: "Kept until you opt out of sale"
 
@@ -36,10 +36,6 @@ def consumer_sale_opt_out(*, consumer_id: int, at: datetime | None = None) -> bo
             consumer=consumer, system__code=PARTNER_SHARING_SYSTEM, redacted_at__isnull=True
         ).update(value="", redacted_at=at)
     return changed or redacted > 0
-
-
-def _age_on(born, day) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def consumer_sale_opt_in(*, consumer_id: int, given_by: str, at: datetime | None = None) -> SaleOptIn:
@@ -67,7 +63,7 @@ def consumer_sale_opt_in(*, consumer_id: int, given_by: str, at: datetime | None
         born = consumer.date_of_birth
         if (
             born is not None
-            and _age_on(born, timezone.localdate(at)) < PARENT_CONSENT_AGE
+            and age_on(born, timezone.localdate(at)) < PARENT_CONSENT_AGE
             and given_by != SaleOptIn.GivenBy.PARENT
         ):
             raise RecordsError(

@@ -146,17 +146,14 @@ def direct_marketing_disclosures(*, consumer: Consumer, year: int) -> list[Marke
     return disclosures
 
 
-MINOR_AGE = 16  # Cal. Code Regs. tit. 11 (2026): information of consumers known to be under 16 is sensitive
+def age_on(born: date, day: date) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def consumer_known_under_16(consumer, *, today=None) -> bool:
     """True when our records give a date of birth making the consumer younger than 16 today; no date of
-    birth on record means not known to be under 16."""
-    from django.utils import timezone
-
+    birth on record means not known to be under 16. Known to be under 16, all their information is
+    sensitive personal information (Cal. Code Regs. tit. 11, from 2026-01-01), as it is protected from
+    sale (ADULT_AGE)."""
     born = consumer.date_of_birth
-    if born is None:
-        return False
-    today = today or timezone.localdate()
-    age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
-    return age < MINOR_AGE
+    return born is not None and age_on(born, today or timezone.localdate()) < ADULT_AGE

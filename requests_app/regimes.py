@@ -8,6 +8,7 @@ statute was not checked for it here, not that the answer is "none".
 """
 
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -36,10 +37,12 @@ class RegimeRules:
     extension_days: int  # one extension, when reasonably necessary, with notice inside the first period
     appeal_offered: bool
     appeal_decision_days: int | None  # days from receipt of the appeal
+    appeal_extension_days: int  # a further period for the appeal decision the statute allows, 0 when none
     denial_must_say: tuple[str, ...]
     attorney_general: str  # where a consumer may complain after a denied appeal
     attorney_general_url: str
     universal_opt_out: str  # the mechanism recognised, "" when the statute names none
+    universal_opt_out_since: date | None  # when honouring it became a duty
 
 
 CALIFORNIA_RULES = RegimeRules(
@@ -51,6 +54,7 @@ CALIFORNIA_RULES = RegimeRules(
     extension_days=45,
     appeal_offered=False,  # CCPA has no statutory appeal; the portal's own review stays available
     appeal_decision_days=None,
+    appeal_extension_days=0,
     denial_must_say=(
         "the basis for the denial",
         "that the consumer may complain to the CPPA or Attorney General",
@@ -58,6 +62,7 @@ CALIFORNIA_RULES = RegimeRules(
     attorney_general="California Attorney General, oag.ca.gov/privacy; California Privacy Protection Agency, cppa.ca.gov",
     attorney_general_url="https://oag.ca.gov/privacy",
     universal_opt_out="Opt-out preference signal (e.g. Global Privacy Control), Cal. Code Regs. tit. 11 §7025",
+    universal_opt_out_since=date(2020, 8, 14),  # first regulations, §999.315(c); §7025 since 2023-03-29
 )
 
 REGIMES: dict[str, RegimeRules] = {
@@ -77,6 +82,7 @@ REGIMES: dict[str, RegimeRules] = {
         extension_days=45,
         appeal_offered=True,
         appeal_decision_days=60,
+        appeal_extension_days=0,
         denial_must_say=(
             "the justification for declining",
             "how to appeal",
@@ -84,12 +90,13 @@ REGIMES: dict[str, RegimeRules] = {
         ),
         attorney_general="Office of the Attorney General of Virginia, Consumer Protection Section",
         attorney_general_url="https://www.oag.state.va.us/consumer-protection",
-        universal_opt_out="",
+        universal_opt_out="",  # the VCDPA names no opt-out preference signal
+        universal_opt_out_since=None,
     ),
     Regime.COLORADO: RegimeRules(
         code=Regime.COLORADO,
         name="Colorado (CPA)",
-        statute="Colo. Rev. Stat. §6-1-1306 (rights, 45+45 days; appeal 45 days, +60)",
+        statute="Colo. Rev. Stat. §6-1-1306(2) (rights, 45+45 days); §6-1-1306(3) (appeal, 45 days, +60)",
         rights=(
             "access",
             "correct",
@@ -101,6 +108,7 @@ REGIMES: dict[str, RegimeRules] = {
         extension_days=45,
         appeal_offered=True,
         appeal_decision_days=45,
+        appeal_extension_days=60,  # §6-1-1306(3)(b), when reasonably necessary
         denial_must_say=(
             "the reasons for not taking action",
             "how to appeal",
@@ -109,12 +117,13 @@ REGIMES: dict[str, RegimeRules] = {
         attorney_general="Colorado Attorney General, coag.gov",
         attorney_general_url="https://coag.gov/file-complaint/",
         universal_opt_out="Universal opt-out mechanism on the Attorney General's list (Global Privacy Control), "
-        "Colo. Rev. Stat. §6-1-1306(1)(a)",
+        "Colo. Rev. Stat. §6-1-1306(1)(a)(IV)",
+        universal_opt_out_since=date(2024, 7, 1),
     ),
     Regime.CONNECTICUT: RegimeRules(
         code=Regime.CONNECTICUT,
         name="Connecticut (CTDPA)",
-        statute="Conn. Gen. Stat. §42-518 (rights, 45+45 days; appeal 60 days)",
+        statute="Conn. Gen. Stat. §42-518(b) (rights, 45+45 days); §42-518(d) (appeal, 60 days)",
         rights=(
             "confirm and access",
             "correct",
@@ -126,6 +135,7 @@ REGIMES: dict[str, RegimeRules] = {
         extension_days=45,
         appeal_offered=True,
         appeal_decision_days=60,
+        appeal_extension_days=0,
         denial_must_say=(
             "the justification for declining",
             "how to appeal",
@@ -133,7 +143,8 @@ REGIMES: dict[str, RegimeRules] = {
         ),
         attorney_general="Connecticut Office of the Attorney General, portal.ct.gov/ag",
         attorney_general_url="https://portal.ct.gov/ag/sections/privacy/the-connecticut-data-privacy-act",
-        universal_opt_out="",
+        universal_opt_out="Opt-out preference signal (e.g. Global Privacy Control), Conn. Gen. Stat. §42-520(e)",
+        universal_opt_out_since=date(2025, 1, 1),
     ),
     Regime.TEXAS: RegimeRules(
         code=Regime.TEXAS,
@@ -150,6 +161,7 @@ REGIMES: dict[str, RegimeRules] = {
         extension_days=45,
         appeal_offered=True,
         appeal_decision_days=60,
+        appeal_extension_days=0,
         denial_must_say=(
             "the justification for declining",
             "how to appeal",
@@ -157,12 +169,15 @@ REGIMES: dict[str, RegimeRules] = {
         ),
         attorney_general="Texas Attorney General, texasattorneygeneral.gov (online complaint form)",
         attorney_general_url="https://www.texasattorneygeneral.gov/consumer-protection",
-        universal_opt_out="",
+        # A browser setting or global device setting designates an authorized agent to opt out.
+        universal_opt_out="Browser or device opt-out setting (e.g. Global Privacy Control), "
+        "Tex. Bus. & Com. Code §541.055(e)",
+        universal_opt_out_since=date(2025, 1, 1),
     ),
     Regime.OREGON: RegimeRules(
         code=Regime.OREGON,
         name="Oregon (OCPA)",
-        statute="Or. Rev. Stat. §646A.576 (rights, 45+45 days; appeal 60 days)",
+        statute="Or. Rev. Stat. §646A.576(5) (rights, 45+45 days); §646A.576(6)(d) (appeal, 45 days)",
         rights=(
             "confirm and access",
             "list of third parties",
@@ -174,7 +189,8 @@ REGIMES: dict[str, RegimeRules] = {
         response_days=45,
         extension_days=45,
         appeal_offered=True,
-        appeal_decision_days=60,
+        appeal_decision_days=45,
+        appeal_extension_days=0,
         denial_must_say=(
             "the justification for declining",
             "how to appeal",
@@ -182,7 +198,8 @@ REGIMES: dict[str, RegimeRules] = {
         ),
         attorney_general="Oregon Department of Justice, doj.state.or.us",
         attorney_general_url="https://www.doj.state.or.us/consumer-protection/",
-        universal_opt_out="",
+        universal_opt_out="Universal opt-out mechanism (e.g. Global Privacy Control), Or. Rev. Stat. §646A.578(5)(c)",
+        universal_opt_out_since=date(2026, 1, 1),
     ),
     Regime.OTHER: CALIFORNIA_RULES,
 }

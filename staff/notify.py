@@ -14,7 +14,7 @@ from requests_app.appeals.models import Appeal
 from requests_app.emails import email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import RequestEvent
-from requests_app.regimes import Regime, appeal_decision_days, regime_rules
+from requests_app.regimes import REGIMES, Regime, appeal_decision_days, regime_rules
 
 from .models import DenialReasonTemplate
 
@@ -26,36 +26,19 @@ TEMPLATES = {
     "requests.appeal.decided": "appeal_decision",
 }
 
-# Where a requester can complain after an appeal (Va. Code §59.1-577(C); Colo. §6-1-1306(3)(e);
-# Conn. §42-518(d)); California has no appeal duty, but its Attorney General takes complaints.
-ATTORNEYS_GENERAL = [
-    ("California", "Office of the Attorney General, Privacy Unit", "https://oag.ca.gov/privacy"),
-    (
-        "Virginia",
-        "Office of the Attorney General, Consumer Protection Section",
-        "https://www.oag.state.va.us/consumer-protection",
-    ),
-    ("Colorado", "Colorado Attorney General, Consumer Protection", "https://coag.gov/file-complaint/"),
-    (
-        "Connecticut",
-        "Office of the Attorney General",
-        "https://portal.ct.gov/ag/sections/privacy/the-connecticut-data-privacy-act",
-    ),
-]
-
-
-STATE_NAMES = {"CA": "California", "VA": "Virginia", "CO": "Colorado", "CT": "Connecticut"}
-
-
 def attorneys_general_for(*, state: str, regime: str = Regime.CALIFORNIA) -> list[tuple[str, str, str]]:
-    """Whom the appeal decision names. Under another state's regime: that state's Attorney General. Under
-    California's (and "other"): California's, plus the requester's own state when it has an appeal duty.
-    An unknown state names California."""
+    """Whom the appeal decision names (from the regime table). Under another state's regime: that state's
+    Attorney General. Under California's (and "other"): California's, plus the requester's own state's when
+    that state has an appeal duty. An unknown state names California."""
     rules = regime_rules(regime)
     if rules is not regime_rules(Regime.CALIFORNIA):
         return [(Regime(regime).label, rules.attorney_general, rules.attorney_general_url)]
-    applies = {"California", STATE_NAMES.get((state or "").upper(), "California")}
-    return [entry for entry in ATTORNEYS_GENERAL if entry[0] in applies]
+    california = regime_rules(Regime.CALIFORNIA)
+    named = [(Regime.CALIFORNIA.label, california.attorney_general, california.attorney_general_url)]
+    home = REGIMES.get((state or "").upper())
+    if home is not None and home.appeal_offered:
+        named.append((Regime(home.code).label, home.attorney_general, home.attorney_general_url))
+    return named
 
 
 def requester_notify(*, event_id: int) -> bool:

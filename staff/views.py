@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_ratelimit.core import is_ratelimited
 
+from records.selectors import consumer_known_under_16
 from requests_app import deadlines
 from requests_app.agents import services as agents
 from requests_app.exceptions import RequestError
@@ -341,6 +342,10 @@ def request_detail(request, reference: str):
                 "manual": ManualCompleteForm(auto_id="id_manual_%s"),
             },
             "manual_kind": privacy_request.kind in MANUAL_KINDS,
+            # Whether the matched consumer is a minor is itself about the person: only for roles that see it.
+            "known_under_16": personal
+            and privacy_request.consumer_id is not None
+            and consumer_known_under_16(privacy_request.consumer),
         },
     )
 

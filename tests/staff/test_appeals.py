@@ -97,6 +97,10 @@ def test_the_appeal_decision_names_the_requesters_own_state_when_it_has_an_appea
     assert [s for s, _office, _url in attorneys_general_for(state="va")] == ["California", "Virginia"]
     assert [s for s, _office, _url in attorneys_general_for(state="")] == ["California"]
     assert [s for s, _office, _url in attorneys_general_for(state="NV")] == ["California"]
+    # Every state of the regime table with an appeal duty is named, Texas and Oregon included.
+    assert [s for s, _office, _url in attorneys_general_for(state="tx")] == ["California", "Texas"]
+    assert [s for s, _office, url in attorneys_general_for(state="OR")][1] == "Oregon"
+    assert [s for s, _office, _url in attorneys_general_for(state="OTHER")] == ["California"]
 
 
 def test_an_appeal_after_45_days_is_refused_and_not_offered(
@@ -158,6 +162,7 @@ def test_upholding_keeps_the_request_denied(
     [
         ("CO", 45, "coag.gov/file-complaint", "oag.ca.gov"),
         ("TX", 60, "texasattorneygeneral.gov", "oag.ca.gov"),
+        ("OR", 45, "doj.state.or.us", "oag.ca.gov"),  # ORS 646A.576(6)(d): 45 days, not 60
         ("CA", 60, "oag.ca.gov/privacy", None),
     ],
 )
