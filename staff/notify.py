@@ -26,6 +26,7 @@ TEMPLATES = {
     "requests.appeal.decided": "appeal_decision",
 }
 
+
 def attorneys_general_for(*, state: str, regime: str = Regime.CALIFORNIA) -> list[tuple[str, str, str]]:
     """Whom the appeal decision names (from the regime table). Under another state's regime: that state's
     Attorney General. Under California's (and "other"): California's, plus the requester's own state's when
