@@ -274,7 +274,13 @@ def naive_html(disclosure) -> str:
 
 
 def one(n: int, variant: str, out: str | None, language: str = "en") -> dict:
-    disclosure = synthetic_disclosure(n, language=language)
+    import django
+
+    django.setup()
+    from django.utils import translation
+
+    with translation.override(language):  # as disclosure_compile does: its sentences in that language
+        disclosure = synthetic_disclosure(n, language=language)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     if variant == "report":
