@@ -7,6 +7,7 @@ WeasyPrint. Each render runs in a fresh subprocess, so its peak memory (ru_maxrs
     .venv/bin/python bench/report.py                 # 100, 1000, 10000
     .venv/bin/python bench/report.py --sizes 1000 --no-baseline
     .venv/bin/python bench/report.py --one 10000 --out /tmp/report.pdf   # one render, keep the PDF
+    .venv/bin/python bench/report.py --sizes 1000,10000 --language es    # the report in Spanish
 
 No database is needed: the disclosure is synthetic but shaped like the data map's (9 systems).
 """
@@ -193,7 +194,7 @@ SYSTEMS = [
 TYPES = [t for *_, types in SYSTEMS for t in types]
 
 
-def synthetic_disclosure(n: int, *, seed: int = 1):
+def synthetic_disclosure(n: int, *, seed: int = 1, language: str = "en"):
     import django
 
     django.setup()
@@ -253,6 +254,7 @@ def synthetic_disclosure(n: int, *, seed: int = 1):
         contact_email="rusa-privacy@mail.rakuten.com",
         contact_phone="+1 (888) 551-2118",
         site_url="https://privacy.rakunest.example",
+        language=language,
     )
 
 
@@ -271,8 +273,14 @@ def naive_html(disclosure) -> str:
     )
 
 
-def one(n: int, variant: str, out: str | None) -> dict:
-    disclosure = synthetic_disclosure(n)
+def one(n: int, variant: str, out: str | None, language: str = "en") -> dict:
+    import django
+
+    django.setup()
+    from django.utils import translation
+
+    with translation.override(language):  # as disclosure_compile does: its sentences in that language
+        disclosure = synthetic_disclosure(n, language=language)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
     if variant == "report":
@@ -294,6 +302,7 @@ def one(n: int, variant: str, out: str | None) -> dict:
     return {
         "n": n,
         "variant": variant,
+        "language": language,
         "seconds": seconds,
         "cpu": cpu,
         "peak_mb": peak_mb,
@@ -303,9 +312,9 @@ def one(n: int, variant: str, out: str | None) -> dict:
     }
 
 
-def run_child(n: int, variant: str) -> dict:
+def run_child(n: int, variant: str, language: str = "en") -> dict:
     result = subprocess.run(
-        [sys.executable, __file__, "--one", str(n), "--variant", variant],
+        [sys.executable, __file__, "--one", str(n), "--variant", variant, "--language", language],
         capture_output=True,
         text=True,
         check=True,
@@ -320,16 +329,17 @@ def main() -> None:
     parser.add_argument("--one", type=int)
     parser.add_argument("--variant", default="report", choices=["report", "naive"])
     parser.add_argument("--out")
+    parser.add_argument("--language", default="en", help="the report's language (en, es)")
     args = parser.parse_args()
     if args.one:
-        print(json.dumps(one(args.one, args.variant, args.out)))
+        print(json.dumps(one(args.one, args.variant, args.out, args.language)))
         return
     print(
         f"{'points':>7} {'variant':<8} {'seconds':>8} {'CPU s':>8} {'peak MB':>8} {'pages':>6} {'PDF KB':>8}"
     )
     verdicts = []
     for n in (int(s) for s in args.sizes.split(",")):
-        ours = run_child(n, "report")
+        ours = run_child(n, "report", args.language)
         rows = [ours]
         if not args.no_baseline:
             rows.append(run_child(n, "naive"))

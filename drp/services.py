@@ -29,7 +29,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
@@ -37,6 +38,7 @@ from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
 from drp.tasks import drp_callback_task
 from requests_app.agents.services import AgentDetails, agent_request_submit
 from requests_app.deletion.services import deletion_cancel
+from requests_app.emails import email_language
 from requests_app.intake.forms import RequestForm
 from requests_app.lifecycle import request_transition
 from requests_app.models import (
@@ -82,7 +84,7 @@ class DrpError(Exception):
         self.status, self.message, self.fatal, self.reason, self.body = status, message, fatal, reason, body
 
     def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"code": str(self.status), "message": self.message}
+        data: dict[str, Any] = {"code": str(self.status), "message": str(self.message)}
         if self.fatal:
             data["fatal"] = True
         return data
@@ -107,11 +109,11 @@ def drp_agent_for_token(authorization: str) -> DrpAgent:
     """The enabled agent whose bearer token this is; 403 otherwise (no hint which part was wrong)."""
     scheme, _sep, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        raise DrpError(403, "A bearer token is required.", reason="no_token")
+        raise DrpError(403, _("A bearer token is required."), reason="no_token")
     digest = _token_hash(token.strip())
     agent = DrpAgent.objects.filter(token_hash=digest, enabled=True).first()
     if agent is None or not hmac.compare_digest(agent.token_hash, digest):
-        raise DrpError(403, "The bearer token is not valid.", reason="bad_token")
+        raise DrpError(403, _("The bearer token is not valid."), reason="bad_token")
     return agent
 
 
@@ -120,9 +122,11 @@ def _parse_time(claims: dict[str, Any], name: str) -> datetime:
     try:
         moment = datetime.fromisoformat(str(raw).replace("Z", "+00:00"))
     except ValueError:
-        raise DrpError(400, f"`{name}` must be an ISO 8601 timestamp.", reason="bad_time") from None
+        raise DrpError(
+            400, _("`%(name)s` must be an ISO 8601 timestamp.") % {"name": name}, reason="bad_time"
+        ) from None
     if timezone.is_naive(moment):
-        raise DrpError(400, f"`{name}` must carry a time zone.", reason="bad_time")
+        raise DrpError(400, _("`%(name)s` must carry a time zone.") % {"name": name}, reason="bad_time")
     return moment
 
 
@@ -136,33 +140,33 @@ def drp_message_verify(*, body: bytes, agent: DrpAgent | None, path_agent_id: st
         signed = base64.b64decode(body.strip(), validate=True)
     except (binascii.Error, ValueError):
         raise DrpError(
-            400, "The body must be a base64-encoded signed message.", reason="not_base64"
+            400, _("The body must be a base64-encoded signed message."), reason="not_base64"
         ) from None
     if agent is None:
         agent = DrpAgent.objects.filter(agent_id=path_agent_id, enabled=True).first()
         if agent is None:
-            raise DrpError(403, "Unknown or disabled agent.", reason="unknown_agent", body=False)
+            raise DrpError(403, _("Unknown or disabled agent."), reason="unknown_agent", body=False)
     try:
         verify_key = VerifyKey(base64.b64decode(agent.verify_key))
         message = verify_key.verify(signed)
     except (BadSignatureError, ValueError, binascii.Error, TypeError):
-        raise DrpError(403, "The signature does not verify.", reason="bad_signature") from None
+        raise DrpError(403, _("The signature does not verify."), reason="bad_signature") from None
     try:
         claims = json.loads(message)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise DrpError(400, "The signed message is not JSON.", reason="not_json") from None
+        raise DrpError(400, _("The signed message is not JSON."), reason="not_json") from None
     if not isinstance(claims, dict):
-        raise DrpError(400, "The signed message must be a JSON object.", reason="not_json")
+        raise DrpError(400, _("The signed message must be a JSON object."), reason="not_json")
     if claims.get("agent-id") != agent.agent_id or (path_agent_id and path_agent_id != agent.agent_id):
-        raise DrpError(403, "`agent-id` does not match the bearer token's agent.", reason="agent_mismatch")
+        raise DrpError(403, _("`agent-id` does not match the bearer token's agent."), reason="agent_mismatch")
     if claims.get("business-id") != settings.DRP_BUSINESS_ID:
-        raise DrpError(403, "`business-id` is not this business.", reason="wrong_business")
+        raise DrpError(403, _("`business-id` is not this business."), reason="wrong_business")
     now = timezone.now()
     issued, expires = _parse_time(claims, "issued-at"), _parse_time(claims, "expires-at")
     if issued > now + timedelta(seconds=settings.DRP_CLOCK_SKEW_SECONDS):
-        raise DrpError(400, "`issued-at` is in the future.", reason="issued_in_future")
+        raise DrpError(400, _("`issued-at` is in the future."), reason="issued_in_future")
     if expires <= now:
-        raise DrpError(400, "The message has expired.", fatal=True, reason="expired")
+        raise DrpError(400, _("The message has expired."), fatal=True, reason="expired")
     if expires - max(issued, now) > timedelta(minutes=settings.DRP_MESSAGE_MAX_MINUTES):
         raise DrpError(
             400,
@@ -182,7 +186,7 @@ def _seen_record(verified: Verified) -> None:
                 digest=verified.digest, agent=verified.agent, expires_at=verified.expires_at
             )
     except IntegrityError:
-        raise DrpError(409, "This signed message was already received.", reason="replay") from None
+        raise DrpError(409, _("This signed message was already received."), reason="replay") from None
 
 
 def drp_seen_purge() -> int:
@@ -213,13 +217,15 @@ def _callback_check(url: str) -> str:
     if not url:
         return ""
     if not isinstance(url, str) or len(url) > 500:
-        raise DrpError(400, "`status_callback` must be a URL of at most 500 characters.", reason="callback")
+        raise DrpError(
+            400, _("`status_callback` must be a URL of at most 500 characters."), reason="callback"
+        )
     parts = urlsplit(url)
     allowed = {"https", "http"} if settings.DRP_CALLBACK_ALLOW_HTTP else {"https"}
     if parts.scheme not in allowed or not parts.hostname or parts.username or parts.password:
-        raise DrpError(400, "`status_callback` must be an https URL.", reason="callback")
+        raise DrpError(400, _("`status_callback` must be an https URL."), reason="callback")
     if not settings.DRP_CALLBACK_ALLOW_PRIVATE and not _public_host(parts.hostname, parts.port):
-        raise DrpError(400, "`status_callback` must point to a public address.", reason="callback")
+        raise DrpError(400, _("`status_callback` must point to a public address."), reason="callback")
     return url
 
 
@@ -260,7 +266,7 @@ def _regime(claims: dict[str, Any]) -> str:
         return REGIMES[named]
     if named not in (None, ""):
         raise DrpError(
-            400, "Unsupported regime: only `ccpa`, or none for voluntary processing.", reason="regime"
+            400, _("Unsupported regime: only `ccpa`, or none for voluntary processing."), reason="regime"
         )
     # Voluntary processing (§2.01): the state of the address decides, as the residency question does.
     address = claims.get("address") if isinstance(claims.get("address"), dict) else {}
@@ -276,30 +282,36 @@ def _form_errors(form: RequestForm) -> str:
         "phone": "phone_number",
     }
     parts = [f"{names.get(field, field)}: {' '.join(errors)}" for field, errors in form.errors.items()]
-    return "The identity claims are not valid. " + " ".join(parts)
+    return str(_("The identity claims are not valid.")) + " " + " ".join(parts)
 
 
-def drp_exercise_submit(*, agent: DrpAgent, body: bytes) -> DrpRequest:
-    """A Data Rights Exercise (§2.01): one privacy request through the agent flow; raises DrpError."""
+def drp_exercise_submit(*, agent: DrpAgent, body: bytes, language: str = "en") -> DrpRequest:
+    """A Data Rights Exercise (§2.01): one privacy request through the agent flow; raises DrpError.
+    `language` (the Accept-Language of the agent's call) is kept on the request: its e-mails to the
+    consumer and the status's `processing_details` use it from then on."""
     verified = drp_message_verify(body=body, agent=agent)
     claims = verified.claims
     version = str(claims.get("drp.version") or "")
     if version not in VERSIONS:
         raise DrpError(
-            400, f"Unsupported drp.version; we speak {', '.join(sorted(VERSIONS))}.", reason="version"
+            400,
+            _("Unsupported drp.version; we speak %(versions)s.") % {"versions": ", ".join(sorted(VERSIONS))},
+            reason="version",
         )
     exercise = claims.get("exercise")
     if exercise in REFUSED_EXERCISES:
         raise DrpError(
             400,
-            "An opt-in to sale must be given by the consumer on our site after they verify themselves.",
+            _("An opt-in to sale must be given by the consumer on our site after they verify themselves."),
             reason="exercise",
         )
     if exercise not in EXERCISES:
-        raise DrpError(400, "Unsupported rights actions submitted.", reason="exercise")
+        raise DrpError(400, _("Unsupported rights actions submitted."), reason="exercise")
     agent_request_id = claims.get("agent-request-id") or ""
     if not isinstance(agent_request_id, str) or len(agent_request_id) > 200:
-        raise DrpError(400, "`agent-request-id` must be a string of at most 200 characters.", reason="claims")
+        raise DrpError(
+            400, _("`agent-request-id` must be a string of at most 200 characters."), reason="claims"
+        )
     callback = _callback_check(claims.get("status_callback") or "")
     regime = _regime(claims)
     form = RequestForm(data=_form_data(claims, EXERCISES[exercise], regime))
@@ -331,6 +343,7 @@ def drp_exercise_submit(*, agent: DrpAgent, body: bytes) -> DrpRequest:
         channel=Channel.DRP,
         user_agent=f"drp:{agent.agent_id}",
         on_created=record,
+        language=email_language(language),
     )
     logger.info("drp agent %s: request %s received", agent.agent_id, created[0].pk)
     return created[0]
@@ -344,9 +357,9 @@ def drp_request_for_agent(*, agent: DrpAgent, request_id: str) -> DrpRequest:
         .first()
     )
     if found is None:
-        raise DrpError(404, "No such request.", reason="unknown_request")
+        raise DrpError(404, _("No such request."), reason="unknown_request")
     if found.agent_id != agent.pk:
-        raise DrpError(403, "This request is managed by another agent.", reason="other_agents_request")
+        raise DrpError(403, _("This request is managed by another agent."), reason="other_agents_request")
     return found
 
 
@@ -360,7 +373,7 @@ def drp_revoke(*, agent: DrpAgent, request_id: str, body: bytes) -> DrpRequest:
         _seen_record(verified)
         request = PrivacyRequest.objects.select_for_update().get(pk=drp_request.privacy_request_id)
         if request.is_closed:
-            raise DrpError(409, "The request is closed and can no longer be revoked.", reason="closed")
+            raise DrpError(409, _("The request is closed and can no longer be revoked."), reason="closed")
         DrpRequest.objects.filter(pk=drp_request.pk).update(revoke_reason=reason)
         if request.status == Status.FULFILLING:
             _fulfilling_revoke(request)
@@ -379,11 +392,11 @@ def _fulfilling_revoke(request: PrivacyRequest) -> None:
     stoppable = (DeletionCase.State.AWAITING_CONFIRMATION, DeletionCase.State.SCHEDULED)
     if request.kind != Kind.DELETE or case is None or case.state not in stoppable:
         raise DrpError(
-            409, "The request is already being carried out and can no longer be revoked.", reason="late"
+            409, _("The request is already being carried out and can no longer be revoked."), reason="late"
         )
     if not deletion_cancel(request_id=request.pk):
         raise DrpError(
-            409, "The request is already being carried out and can no longer be revoked.", reason="late"
+            409, _("The request is already being carried out and can no longer be revoked."), reason="late"
         )
 
 
@@ -411,7 +424,18 @@ def _end_of_day(day) -> str:
 
 
 def drp_status(drp_request: DrpRequest) -> dict[str, Any]:
-    """The Exercise Status object (§3.03) of a request, from our lifecycle."""
+    """The Exercise Status object (§3.03) of a request, from our lifecycle. Its human-readable
+    `processing_details` is in the language kept on the request (the Accept-Language of the agent's
+    exercise call), whoever asks and whenever: the status call, a revoke, or a callback from a worker;
+    the machine fields (`status`, `reason`) are the spec's codes."""
+    with translation.override(email_language(drp_request.privacy_request.submission.language)):
+        status = _drp_status(drp_request)
+        if "processing_details" in status:
+            status["processing_details"] = str(status["processing_details"])
+    return status
+
+
+def _drp_status(drp_request: DrpRequest) -> dict[str, Any]:
     request = drp_request.privacy_request
     authorization = request.submission.agent_authorization
     status: dict[str, Any] = {
@@ -425,14 +449,14 @@ def drp_status(drp_request: DrpRequest) -> dict[str, Any]:
         status["status"] = "in_progress"
         status["expected_by"] = _end_of_day(request.effective_due)
         if request.extended_due_at:
-            status["processing_details"] = (
+            status["processing_details"] = _(
                 "The deadline was extended once, as the law allows (90 days in all)."
             )
         if request.status == Status.AWAITING_CONSUMER_CONFIRMATION:
             # The same whether or not the consumer is in our records: nothing here reveals a match.
             status["reason"] = "need_user_verification"
             status["user_verification_url"] = f"{site}/requests/confirm/"
-            status["processing_details"] = (
+            status["processing_details"] = _(
                 "We e-mailed the consumer, at an address we hold, to confirm your permission and their "
                 "identity directly. They enter the code from that e-mail on the page given."
             )
@@ -440,11 +464,12 @@ def drp_status(drp_request: DrpRequest) -> dict[str, Any]:
         status["status"] = "fulfilled"
         if authorization.agent_may_receive and request.kind in ACCESS_KINDS:
             status["results_url"] = f"{site}/requests/agent/status/"
-            status["processing_details"] = (
-                "The consumer allowed you to receive the results: sign in to the page given with the request's reference."
+            status["processing_details"] = _(
+                "The consumer allowed you to receive the results: sign in to the page given with the "
+                "request's reference."
             )
         elif request.kind in ACCESS_KINDS:
-            status["processing_details"] = "The consumer chose to receive the results themselves."
+            status["processing_details"] = _("The consumer chose to receive the results themselves.")
     elif request.status == Status.WITHDRAWN:
         status["status"] = "revoked"
     else:  # denied, unverifiable

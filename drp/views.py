@@ -6,6 +6,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
@@ -44,7 +45,7 @@ def drp_endpoint(methods: list[str]):
             name = view.__name__
             try:
                 if len(request.body) > MAX_BODY_BYTES:
-                    raise DrpError(413, "The message is too large.", reason="too_large")
+                    raise DrpError(413, _("The message is too large."), reason="too_large")
                 limited = is_ratelimited(
                     request,
                     group="drp",
@@ -54,7 +55,7 @@ def drp_endpoint(methods: list[str]):
                     increment=True,
                 )
                 if limited:
-                    raise DrpError(429, "Too many calls; try again in a minute.", reason="rate_limited")
+                    raise DrpError(429, _("Too many calls; try again in a minute."), reason="rate_limited")
                 return view(request, *args, **kwargs)
             except DrpError as exc:
                 return _refusal(exc, view=name, agent=kwargs.get("agent_id", ""))
@@ -75,14 +76,16 @@ def agent(request, agent_id: str):
         found, token = drp_token_issue(agent_id=agent_id, body=request.body)
         return JsonResponse({"agent-id": found.agent_id, "token": token})
     if _token_agent(request).agent_id != agent_id:
-        raise DrpError(403, "The bearer token belongs to another agent.", reason="other_agent")
+        raise DrpError(403, _("The bearer token belongs to another agent."), reason="other_agent")
     return JsonResponse({})
 
 
 @drp_endpoint(["POST"])
 def exercise(request):
     """§2.01 Data Rights Exercise."""
-    drp_request = drp_exercise_submit(agent=_token_agent(request), body=request.body)
+    drp_request = drp_exercise_submit(
+        agent=_token_agent(request), body=request.body, language=request.LANGUAGE_CODE
+    )
     return JsonResponse(drp_status(drp_request))
 
 

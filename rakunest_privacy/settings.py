@@ -206,6 +206,8 @@ LANGUAGE_CODE = "en"
 # Public pages, e-mails and reports in English and Spanish; the request keeps the language it was made in.
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# DATE_FORMAT / DATETIME_FORMAT per language (templates write date:"DATE_FORMAT", never an English pattern).
+FORMAT_MODULE_PATH = ["rakunest_privacy.formats"]
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
 USE_TZ = True

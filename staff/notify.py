@@ -26,6 +26,7 @@ TEMPLATES = {
     "requests.appeal.decided": "appeal_decision",
 }
 
+
 def attorneys_general_for(*, state: str, regime: str = Regime.CALIFORNIA) -> list[tuple[str, str, str]]:
     """Whom the appeal decision names (from the regime table). Under another state's regime: that state's
     Attorney General. Under California's (and "other"): California's, plus the requester's own state's when
@@ -60,7 +61,8 @@ def requester_notify(*, event_id: int) -> bool:
             return False
         context = {"privacy_request": request, "event": event, "text": event.reason}
         context.update(_extra_context(event))
-        email_send(template=template, to=to, context=context)
+        # The requester's language, not the staff member's who triggered it.
+        email_send(template=template, to=to, context=context, language=request.submission.language)
         event_record(
             request=request, name="staff.requester.notified", data={"event": event_id, "template": template}
         )

@@ -12,7 +12,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from requests_app import deadlines
-from requests_app.emails import email_send
+from requests_app.emails import STAFF_LANGUAGE, email_send
 from requests_app.models import CLOSED_STATUSES, PrivacyRequest
 
 from .models import ReminderSent
@@ -80,4 +80,4 @@ def _send_after_commit(to: str, username: str, items: list[dict], today: date) -
         "ack_overdue": [i for i in items if i["ack_overdue"]],
         "staff_url": settings.SITE_URL + "/staff/requests/",
     }
-    email_send(template="staff_reminder", to=to, context=context)
+    email_send(template="staff_reminder", to=to, context=context, language=STAFF_LANGUAGE)

@@ -252,6 +252,7 @@ def agent_acknowledgement_send(*, authorization_id: int) -> bool:
         email_send(
             template="agent_acknowledgement",
             to=authorization.agent_email,
+            language=submission.language,
             context={"authorization": authorization, "submission": submission, "requests": requests},
         )
         submission.acknowledged_at = timezone.now()
@@ -338,6 +339,7 @@ def agent_confirmation_send(*, authorization_id: int, again: bool = False) -> bo
         email_send(
             template="agent_confirmation",
             to=consumer.email,
+            language=authorization.submission.language,
             context={
                 "authorization": authorization,
                 "first_name": consumer.first_name,
@@ -571,6 +573,7 @@ def agent_status_code_send(*, reference: str, email: str) -> AgentAuthorization 
     email_send(
         template="status_code",
         to=authorization.agent_email,
+        language=request.submission.language,
         context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
     )
     event_record(request=request, name="agents.status.code_sent", actor_label="agent")

@@ -85,6 +85,11 @@ def appeal_receipt_send(*, event_id: int) -> bool:
             "appeal": Appeal.objects.filter(request=request).first(),
             "status_url": settings.SITE_URL + reverse("requests_app:status_lookup"),
         }
-        email_send(template="appeal_received", to=request.submission.email, context=context)
+        email_send(
+            template="appeal_received",
+            to=request.submission.email,
+            context=context,
+            language=request.submission.language,
+        )
         event_record(request=request, name=RECEIPT_SENT, data={"event": event_id})
     return True

@@ -148,6 +148,7 @@ def correction_start(*, request_id: int) -> bool:
         email_send(
             template="correction_invite",
             to=request.submission.email,
+            language=request.submission.language,
             context={
                 "reference": request.reference,
                 "status_url": _site(reverse("requests_app:status_lookup")),
@@ -306,6 +307,7 @@ def _contact_code_send(case: CorrectionCase) -> None:
     email_send(
         template="correction_contact_confirm",
         to=request.consumer.email,
+        language=request.submission.language,
         context={
             "reference": request.reference,
             "code": code_issue(scope=_contact_scope(request)),
@@ -433,6 +435,7 @@ def _deny(
     email_send(
         template="correction_denied",
         to=request.submission.email,
+        language=request.submission.language,
         context={
             "first_name": request.submission.first_name,
             "reference": request.reference,
@@ -530,6 +533,7 @@ def _apply(*, request: PrivacyRequest, case: CorrectionCase, items: list[Correct
         email_send(
             template="correction_contact_changed",
             to=old_email,
+            language=request.submission.language,
             context={
                 "reference": request.reference,
                 "fields": [f for f in result.consumer_fields if f in CONTACT_TYPES],
@@ -585,6 +589,7 @@ def _correction_respond(*, request: PrivacyRequest, case: CorrectionCase, actor)
     email_send(
         template="correction_completed",
         to=request.submission.email,
+        language=request.submission.language,
         context={
             "reference": request.reference,
             "items": [i for i in items if not i.value_withheld],

@@ -115,6 +115,7 @@ def _confirmation_code_send(case: DeletionCase) -> None:
     email_send(
         template="deletion_confirm",
         to=request.submission.email,
+        language=request.submission.language,
         context={
             "reference": request.reference,
             "code": code,
@@ -316,6 +317,7 @@ def deletion_response_send(*, request_id: int) -> bool:
         email_send(
             template="deletion_completed",
             to=request.submission.email,
+            language=request.submission.language,
             context={
                 "reference": request.reference,
                 "deleted": [s for s in answered if s["action"] != RETAIN or s["deleted"]],
@@ -354,6 +356,7 @@ def deletion_unverifiable_notice_send(*, request: PrivacyRequest) -> None:
     email_send(
         template="deletion_unverifiable",
         to=request.submission.email,
+        language=request.submission.language,
         context={
             "reference": request.reference,
             "opt_out_url": _site(reverse("requests_app:do_not_sell")),
@@ -409,6 +412,7 @@ def deletion_expire(*, request_id: int) -> bool:
         email_send(
             template="deletion_not_confirmed",
             to=case.request.submission.email,
+            language=case.request.submission.language,
             context={"reference": case.request.reference, "days": settings.DELETION_CONFIRM_DAYS},
         )
     return True

@@ -93,6 +93,7 @@ def acknowledgement_send(*, submission_id: int) -> bool:
         email_send(
             template="acknowledgement",
             to=submission.email,
+            language=submission.language,
             context=context,
             key=f"acknowledgement:{submission.pk}",
         )

@@ -272,7 +272,12 @@ def choice_response_send(*, request_id: int) -> bool:
             "denied": request.status == Status.DENIED,
             "site_url": settings.SITE_URL,
         }
-        email_send(template="choice_response", to=request.submission.email, context=context)
+        email_send(
+            template="choice_response",
+            to=request.submission.email,
+            context=context,
+            language=request.submission.language,
+        )
         event_record(request=request, name=RESPONSE_SENT)
     return True
 

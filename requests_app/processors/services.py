@@ -35,7 +35,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from records.models import Consumer, Recipient, System
-from requests_app.emails import email_send
+from requests_app.emails import STAFF_LANGUAGE, email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import PrivacyRequest, ProcessorNotice
 from requests_app.outbox.services import outbox_task
@@ -266,6 +266,9 @@ def _deliver(notice: ProcessorNotice, *, reminder: int) -> None:
         email_send(
             template="processor_notice",
             to=recipient.notify_email,
+            # Business to business: service providers get the notice in English whatever the
+            # consumer's language (it quotes our contract and the statute, not the consumer).
+            language=STAFF_LANGUAGE,
             context={"notice": notice, "payload": payload, "recipient": recipient, "reminder": reminder},
         )
     except OSError:

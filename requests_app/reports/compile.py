@@ -12,11 +12,14 @@ from datetime import date, datetime
 from itertools import chain
 
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from records.connectors import ExportedPoint, connectors_for
 from records.models import DataPointType, Recipient, Source, System
 from records.selectors import consumer_known_under_16, sale_opt_out_in_force_since
+from requests_app.emails import email_language
 from requests_app.models import Kind, PrivacyRequest
 from requests_app.systems.selectors import system_run_points
 
@@ -34,7 +37,7 @@ def with_fahrenheit(value: str) -> str:
     return CELSIUS.sub(lambda m: f"{m.group(0)} ({float(m.group(1)) * 9 / 5 + 32:.1f} °F)", value)
 
 
-RETENTION_STATEMENT = (
+RETENTION_STATEMENT = gettext_lazy(
     "We keep personal information for as long as we need it for the purposes described in our privacy "
     "policy (section 3). Some information may stay in our systems after you ask us to delete it, where "
     "the law allows or requires it: to comply with legal obligations, collect fees owed, resolve "
@@ -52,10 +55,10 @@ POSTAL_ADDRESS = (
 def withheld_sentence(type_name: str) -> str:
     """What we say instead of a never-disclose value (Regs §7024(d)): that we hold it, not what it is."""
     name = type_name[:1].lower() + type_name[1:]
-    return (
-        f"We hold your {name}, but we do not disclose its value: the law forbids sending this type of "
-        f"information, to protect you from identity theft ({REGS_7024D})."
-    )
+    return _(
+        "We hold your %(name)s, but we do not disclose its value: the law forbids sending this type of "
+        "information, to protect you from identity theft (%(regs)s)."
+    ) % {"name": name, "regs": REGS_7024D}
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +146,7 @@ class Disclosure:
     postal_address: tuple[str, ...] = POSTAL_ADDRESS
     site_url: str = ""
     full_period: bool = True  # everything since PERIOD_START, not a range the requester chose
+    language: str = "en"  # the request's (Submission.language): the report's headings and sentences
 
 
 def _recipient_line(recipient: Recipient, categories: list[str]) -> RecipientLine:
@@ -168,8 +172,16 @@ class _Tally:
     total: int = 0
 
 
-def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
-    """Build the disclosure for an access request (know_categories or access_specific) of a matched consumer."""
+def disclosure_compile(*, request: PrivacyRequest, language: str | None = None) -> Disclosure:
+    """Build the disclosure for an access request (know_categories or access_specific) of a matched consumer,
+    in `language` (default: the language the request was made in)."""
+    language = email_language(language or request.submission.language)
+    # Sentences made here (withheld types, recipient kinds) are in the report's language, not the worker's.
+    with translation.override(language):
+        return _disclosure_compile(request=request, language=language)
+
+
+def _disclosure_compile(*, request: PrivacyRequest, language: str) -> Disclosure:
     consumer = request.consumer
     if consumer is None:
         raise ValueError("an access report needs a matched consumer")
@@ -233,6 +245,7 @@ def disclosure_compile(*, request: PrivacyRequest) -> Disclosure:
         contact_email=settings.PRIVACY_CONTACT_EMAIL,
         contact_phone=settings.PRIVACY_CONTACT_PHONE,
         site_url=settings.SITE_URL,
+        language=language,
     )
 
 

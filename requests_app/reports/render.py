@@ -19,7 +19,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from weasyprint import HTML, Attachment
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
@@ -34,11 +36,11 @@ ASSETS = {
 
 # The ledger of specific pieces: monospace columns (title, width in characters), wrapped in Python.
 # Layout time grows with the lines laid out, so source and type are sub-headings, not wrapped columns.
-LEDGER_COLUMNS = (("Collected", 16), ("Value", 92))
+LEDGER_COLUMNS = ((gettext_lazy("Collected"), 16), (gettext_lazy("Value"), 92))
 LEDGER_GAP = 4
 LEDGER_CHUNK = 40
-WITHHELD_MARK = "[Withheld by law: see section 8]"
-ZONE_NAMES = {"America/Los_Angeles": "Pacific time"}
+WITHHELD_MARK = gettext_lazy("[Withheld by law: see section 8]")
+ZONE_NAMES = {"America/Los_Angeles": gettext_lazy("Pacific time")}
 CSV_FIELDS = (
     "system",
     "category",
@@ -105,7 +107,7 @@ def _columns(cells: list[str], starts: list[int]) -> str:
 
 def _starts() -> list[int]:
     starts, position = [], 0
-    for _, width in LEDGER_COLUMNS:
+    for _title, width in LEDGER_COLUMNS:
         starts.append(position)
         position += width + LEDGER_GAP
     return starts
@@ -115,17 +117,18 @@ LEDGER_STARTS = _starts()
 
 
 def ledger_header() -> str:
-    return _columns([title for title, _ in LEDGER_COLUMNS], LEDGER_STARTS)
+    return _columns([str(title) for title, _width in LEDGER_COLUMNS], LEDGER_STARTS)
 
 
 def ledger_chunks(points: list[PointLine]) -> list[str]:
     """The points as aligned, wrapped lines, joined into blocks of LEDGER_CHUNK lines (cheap to lay out)."""
-    widths = [width for _, width in LEDGER_COLUMNS]
+    widths = [width for _title, width in LEDGER_COLUMNS]
+    withheld = str(WITHHELD_MARK)
     lines: list[str] = []
     for point in points:
         cells = [
             [_when(point.collected_at)],
-            _cell(WITHHELD_MARK if point.value is None else point.value, widths[1]),
+            _cell(withheld if point.value is None else point.value, widths[1]),
         ]
         for row in range(max(map(len, cells))):
             lines.append(_columns([cell[row] if row < len(cell) else "" for cell in cells], LEDGER_STARTS))
@@ -156,6 +159,7 @@ def disclosure_json(disclosure: Disclosure) -> bytes:
             "prepared_for": d.consumer_name,
             "generated_at": timezone.localtime(d.generated_at).isoformat(),
             "time_zone": settings.TIME_ZONE,
+            "language": d.language,
             "period": {"from": d.period_start.isoformat(), "to": d.period_end.isoformat()},
             "specific_pieces_included": d.specific,
             "data_point_count": d.point_count,
@@ -184,7 +188,7 @@ def disclosure_json(disclosure: Disclosure) -> bytes:
             for w in d.withheld
         ],
         "retention": {
-            "statement": d.retention_statement,
+            "statement": str(d.retention_statement),
             "systems": [{"system": s.name, "retention": s.retention} for s in d.systems],
         },
         "contact": {"email": d.contact_email, "phone": d.contact_phone, "address": list(d.postal_address)},
@@ -249,6 +253,11 @@ def _system_blocks(disclosure: Disclosure) -> list[tuple[SystemSection, list[Led
 
 
 def report_html(disclosure: Disclosure, *, base_name: str) -> str:
+    with translation.override(disclosure.language):
+        return _report_html(disclosure, base_name=base_name)
+
+
+def _report_html(disclosure: Disclosure, *, base_name: str) -> str:
     return render_to_string(
         "reports/disclosure.html",
         {
@@ -259,12 +268,20 @@ def report_html(disclosure: Disclosure, *, base_name: str) -> str:
             "time_zone_name": ZONE_NAMES.get(settings.TIME_ZONE, settings.TIME_ZONE),
             "base_name": base_name,
             "withheld_mark": WITHHELD_MARK,
+            "language": disclosure.language,
         },
     )
 
 
 def report_render(*, disclosure: Disclosure, fetcher: BundledAssetFetcher | None = None) -> RenderedReport:
-    """Render the PDF with JSON and CSV inside it, and the ZIP offering all three."""
+    """Render the PDF with JSON and CSV inside it, and the ZIP offering all three, in the disclosure's
+    language. JSON keys and CSV column names stay English whatever the language (programs parse them);
+    only what a person reads (headings, sentences, the PDF) is translated."""
+    with translation.override(disclosure.language):
+        return _report_render(disclosure=disclosure, fetcher=fetcher)
+
+
+def _report_render(*, disclosure: Disclosure, fetcher: BundledAssetFetcher | None) -> RenderedReport:
     fetcher = fetcher or BundledAssetFetcher()
     base_name = f"rakunest-report-{disclosure.reference}"
     json_bytes, csv_bytes = disclosure_json(disclosure), disclosure_csv(disclosure)
@@ -275,14 +292,14 @@ def report_render(*, disclosure: Disclosure, fetcher: BundledAssetFetcher | None
         Attachment(
             string=json_bytes,
             name=f"{base_name}.json",
-            description="Your report as JSON (machine-readable)",
+            description=_("Your report as JSON (machine-readable)"),
             url_fetcher=fetcher,
             relationship="Data",
         ),
         Attachment(
             string=csv_bytes,
             name=f"{base_name}.csv",
-            description="Your report as CSV (for spreadsheets)",
+            description=_("Your report as CSV (for spreadsheets)"),
             url_fetcher=fetcher,
             relationship="Data",
         ),

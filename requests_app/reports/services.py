@@ -66,7 +66,7 @@ def _progress(report: AccessReport, step: str, progress: int) -> None:
 
 def access_report_fulfil(*, request_id: int) -> AccessReport | None:
     """Carry out an access request; safe to call again at any point. None when there is nothing to do."""
-    request = PrivacyRequest.objects.select_related("consumer").get(pk=request_id)
+    request = PrivacyRequest.objects.select_related("consumer", "submission").get(pk=request_id)
     if request.status != Status.FULFILLING or request.kind not in ACCESS_KINDS:
         return None
     report, _ = AccessReport.objects.get_or_create(request=request)
@@ -127,6 +127,7 @@ def report_ready_notify(*, request_id: int) -> bool:
         email_send(
             template="report_ready",
             to=request.submission.email,
+            language=request.submission.language,
             context={
                 "reference": request.reference,
                 "ttl_days": settings.REPORT_TTL_DAYS,
@@ -179,6 +180,7 @@ def report_code_send(*, request: PrivacyRequest) -> bool:
     email_send(
         template="report_code",
         to=to,
+        language=request.submission.language,
         context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
     )
     event_record(request=request, name="requests.report.code_sent", actor_label="requester")

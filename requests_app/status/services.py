@@ -29,6 +29,7 @@ def status_code_send(*, reference: str, email: str) -> PrivacyRequest | None:
     email_send(
         template="status_code",
         to=request.submission.email,
+        language=request.submission.language,
         context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
     )
     event_record(request=request, name="requests.status.code_sent", actor_label="requester")

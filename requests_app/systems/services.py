@@ -38,7 +38,7 @@ from records.models import Consumer, DataPointType, RetentionHold, System
 from records.vault import VaultError, vault_delete, vault_put, vault_seal, vault_unseal
 from requests_app.correction.tasks import correction_complete_task
 from requests_app.deletion.tasks import deletion_complete_task
-from requests_app.emails import email_send
+from requests_app.emails import STAFF_LANGUAGE, email_send
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import event_record
 from requests_app.models import FulfilmentStepDone, OwnerTask, PrivacyRequest, Status, point_value_withheld
@@ -433,6 +433,7 @@ def _alert_send(run: Run) -> None:
     email_send(
         template="system_failing",
         to=to,
+        language=STAFF_LANGUAGE,  # to our privacy team, who work in English
         context={
             "reference": request.reference,
             "system": run.system.name,
@@ -580,6 +581,7 @@ def _owner_email(task: OwnerTask, link: str, *, reminder: int = 0) -> None:
     email_send(
         template="system_owner_task",
         to=run.system.owner_email,
+        language=STAFF_LANGUAGE,  # to the system's owner, one of our own staff
         context={
             "system": run.system.name,
             "reference": run.request.reference,

@@ -14,7 +14,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _send(key: str = "k1") -> None:
-    email_send(template="staff_reminder", to="analyst@example.com", context={"requests": []}, key=key)
+    email_send(
+        template="staff_reminder", to="analyst@example.com", context={"requests": []}, key=key, language="en"
+    )
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from requests_app import rules
 from requests_app.exceptions import RequestError
+from requests_app.intake.services import privacy_request_submit
 from requests_app.models import (
     Declaration,
     Kind,
@@ -15,6 +16,7 @@ from requests_app.models import (
     Submission,
     VerificationState,
 )
+from requests_app.requester import RequesterDetails
 from requests_app.states import state_change
 from requests_app.verify import services as flow
 from tests.factories import PrivacyRequestFactory, SubmissionFactory
@@ -227,6 +229,32 @@ def test_without_an_email_on_record_the_second_code_goes_by_text_message_to_the_
     code = re.search(r"\b(\d{6})\b", body).group(1)
     flow.verification_contact_code_check(submission_id=submission.pk, code=code, ip=IP)
     assert submission.requests.get().status == Status.IN_REVIEW
+
+
+def test_a_spanish_requests_text_message_code_and_verification_result_are_in_spanish(
+    driver, outbox, django_capture_on_commit_callbacks
+):
+    maya_consumer(email="")
+    typed = RequesterDetails(**{**MAYA, "email": "maya@new-job.example"})
+    with django_capture_on_commit_callbacks(execute=True):
+        [request] = privacy_request_submit(
+            kinds=[Kind.KNOW_CATEGORIES], requester=typed, language="es", ip=IP
+        )
+    driver.prove_typed(request.submission)
+    _to, body = LocmemBackend.outbox[-1]
+    assert body.startswith("RakuNest Privacidad: su código para confirmar una solicitud de privacidad es ")
+    code = re.search(r"\b(\d{6})\b", body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        flow.verification_contact_code_check(submission_id=request.submission_id, code=code, ip=IP)
+    result = outbox[-1]
+    assert (
+        result.subject == "Su solicitud de privacidad de RakuNest: resultado de la verificación de identidad"
+    )
+    assert (
+        "Saber qué categorías de información tenemos — En revisión. Su identidad está confirmada."
+        in result.body
+    )
+    assert "Siguiente paso: preparamos su informe" in result.body
 
 
 def test_a_code_for_one_submission_does_not_verify_another(driver, outbox):
