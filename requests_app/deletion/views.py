@@ -37,7 +37,8 @@ def _awaiting_in_session(request) -> list[PrivacyRequest]:
 
 def _deletion_kept(request):
     return choice_kept_redirect(
-        request, _("Nothing was deleted. The deletion still waits for your confirmation; you can confirm it later.")
+        request,
+        _("Nothing was deleted. The deletion still waits for your confirmation; you can confirm it later."),
     )
 
 
