@@ -2,8 +2,12 @@
 and why, and the check itself. axe-core is the npm package pinned in tests/e2e/axe/ (scripts/ensure-axe.sh)."""
 
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.core import mail
+from django.urls import URLPattern, URLResolver, get_resolver, resolve
+
+from tests.requests_app.flow_helpers import MAYA, code_sent_to
 
 AXE_SOURCE = Path(__file__).parent / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 # WCAG 2.0, 2.1 and 2.2, levels A and AA (axe's tag names).
@@ -107,3 +111,63 @@ def axe_failures(page) -> list[str]:
         for v in results["violations"]
         if v["impact"] in FAILING_IMPACTS
     ]
+
+
+class Tour:
+    """Runs axe on each page it is shown and remembers which named pages it saw and what failed."""
+
+    def __init__(self, page, base_url: str) -> None:
+        self.page, self.base_url = page, base_url
+        page.set_default_timeout(10_000)
+        self.seen: set[str] = set()
+        self.failures: list[str] = []
+
+    def go(self, path: str, what: str = "") -> None:
+        self.page.goto(self.base_url + path)
+        self.check(what)
+
+    def check(self, what: str = "") -> None:
+        path = urlsplit(self.page.url).path
+        match = resolve(path)
+        self.seen.add(f"{match.namespace}:{match.url_name}")
+        self.failures += [f"{path} {what}: {line}" for line in axe_failures(self.page)]
+
+    def submit(self, form: str = "main form", what: str = "with its errors") -> None:
+        """Press the first submit button of `form` (a CSS selector) and check the page it leads to."""
+        print("submit on", self.page.url)  # shown when a step fails
+        self.page.locator(f"{form} button[type=submit]").first.click()
+        self.page.wait_for_load_state()
+        self.check(what)
+
+    def fill(self, **fields: str) -> None:
+        for name, value in fields.items():
+            self.page.locator(f"main [name={name}]:not([type=hidden])").fill(value)
+
+
+def request_as_maya(tour: Tour, *kinds: str, email: str = MAYA["email"]) -> None:
+    """The request form, sent empty and then as the demo's Maya Chen asking for `kinds`."""
+    tour.go("/requests/new/")
+    tour.submit()
+    for kind in kinds:
+        tour.page.locator(f"main input[name=kinds][value={kind}]").check()
+    tour.fill(
+        first_name="Maya",
+        last_name="Chen",
+        email=email,
+        phone="(415) 555-0101",
+        zip_code="94105",
+        member_number="RN00000001",
+    )
+    tour.submit(what="sent")
+
+
+def open_status(tour: Tour, reference: str, email: str = MAYA["email"]) -> None:
+    """The status look-up (empty, then filled), a wrong code, then the code e-mailed to `email`."""
+    tour.go("/requests/status/")
+    tour.submit()
+    tour.fill(reference=reference, email=email)
+    tour.submit(what="code asked for")
+    tour.fill(code="000000")
+    tour.submit(what="wrong code")
+    tour.fill(code=code_sent_to(mail.outbox, email))
+    tour.submit(what="opened")

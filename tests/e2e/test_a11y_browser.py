@@ -7,18 +7,16 @@ The tour fills forms by field name, never by visible text, so that it walks the 
 
 import io
 import re
-from urllib.parse import urlsplit
 
 import pytest
 from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
-from django.urls import resolve
 from playwright.sync_api import Browser, Page
 
 from records.models import System
 from requests_app.models import CorrectionCase, Kind, PrivacyRequest
-from tests.e2e.a11y_support import AXE_PAGES, AXE_SOURCE, axe_failures
+from tests.e2e.a11y_support import AXE_PAGES, AXE_SOURCE, Tour, axe_failures, open_status, request_as_maya
 from tests.factories import staff_member
 from tests.mfa_support import totp_code, totp_device_for
 from tests.requests_app.flow_helpers import MAYA, code_sent_to
@@ -34,64 +32,6 @@ PNG = (
 )
 
 
-class Tour:
-    """Runs axe on each page it is shown and remembers which named pages it saw and what failed."""
-
-    def __init__(self, page: Page, base_url: str) -> None:
-        self.page, self.base_url = page, base_url
-        page.set_default_timeout(10_000)
-        self.seen: set[str] = set()
-        self.failures: list[str] = []
-
-    def go(self, path: str, what: str = "") -> None:
-        self.page.goto(self.base_url + path)
-        self.check(what)
-
-    def check(self, what: str = "") -> None:
-        path = urlsplit(self.page.url).path
-        match = resolve(path)
-        self.seen.add(f"{match.namespace}:{match.url_name}")
-        self.failures += [f"{path} {what}: {line}" for line in axe_failures(self.page)]
-
-    def submit(self, form: str = "main form", what: str = "with its errors") -> None:
-        """Press the first submit button of `form` (a CSS selector) and check the page it leads to."""
-        print("submit on", self.page.url)  # shown when a step fails
-        self.page.locator(f"{form} button[type=submit]").first.click()
-        self.page.wait_for_load_state()
-        self.check(what)
-
-    def fill(self, **fields: str) -> None:
-        for name, value in fields.items():
-            self.page.locator(f"main [name={name}]:not([type=hidden])").fill(value)
-
-
-def _request_as_maya(tour: Tour, *kinds: str, email: str = MAYA["email"]) -> None:
-    tour.go("/requests/new/")
-    tour.submit()
-    for kind in kinds:
-        tour.page.locator(f"main input[name=kinds][value={kind}]").check()
-    tour.fill(
-        first_name="Maya",
-        last_name="Chen",
-        email=email,
-        phone="(415) 555-0101",
-        zip_code="94105",
-        member_number="RN00000001",
-    )
-    tour.submit(what="sent")
-
-
-def _open_status(tour: Tour, reference: str, email: str = MAYA["email"]) -> None:
-    tour.go("/requests/status/")
-    tour.submit()
-    tour.fill(reference=reference, email=email)
-    tour.submit(what="code asked for")
-    tour.fill(code="000000")
-    tour.submit(what="wrong code")
-    tour.fill(code=code_sent_to(mail.outbox, email))
-    tour.submit(what="opened")
-
-
 def _agent_code(address: str) -> str:
     message = [m for m in mail.outbox if m.to == [address]][-1]
     return re.search(r"Code:\s+(\d{6})", message.body).group(1)
@@ -101,7 +41,7 @@ def _consumer_pages(tour: Tour) -> None:
     page = tour.page
     tour.go("/")
     # A request that verifies at once, with a declaration, and goes to a manual system's owner.
-    _request_as_maya(tour, Kind.ACCESS_SPECIFIC, Kind.DELETE, Kind.CORRECT)
+    request_as_maya(tour, Kind.ACCESS_SPECIFIC, Kind.DELETE, Kind.CORRECT)
     submission = PrivacyRequest.objects.filter(kind=Kind.DELETE).latest("pk").submission
     requests = {r.kind: r for r in submission.requests.all()}
     page.locator("main a[href='/requests/verify/']").click()
@@ -123,7 +63,7 @@ def _consumer_pages(tour: Tour) -> None:
     page.locator("main form:has(input[name=action][value=nothing]) button").click()
     tour.check("answered")
 
-    _open_status(tour, requests[Kind.DELETE].reference)
+    open_status(tour, requests[Kind.DELETE].reference)
     tour.go("/requests/status/report/", "report ready")
     tour.go("/requests/status/appeal/", "not appealable")  # its form (one optional field) is for denials
     tour.go("/do-not-sell/opt-in/")
