@@ -263,8 +263,13 @@ def report_html(disclosure: Disclosure, *, base_name: str) -> str:
     )
 
 
-def report_render(*, disclosure: Disclosure, fetcher: BundledAssetFetcher | None = None) -> RenderedReport:
-    """Render the PDF with JSON and CSV inside it, and the ZIP offering all three."""
+def report_render(
+    *, disclosure: Disclosure, fetcher: BundledAssetFetcher | None = None, tagged: bool = True
+) -> RenderedReport:
+    """Render the PDF with JSON and CSV inside it, and the ZIP offering all three. `tagged` (issue 14 part
+    2): a tagged PDF (structure tree in reading order, headings, lists, tables) for screen readers; the
+    document language (/Lang) comes from the template's `<html lang>` either way. bench/report.py
+    compares it with `tagged=False`."""
     fetcher = fetcher or BundledAssetFetcher()
     base_name = f"rakunest-report-{disclosure.reference}"
     json_bytes, csv_bytes = disclosure_json(disclosure), disclosure_csv(disclosure)
@@ -287,7 +292,7 @@ def report_render(*, disclosure: Disclosure, fetcher: BundledAssetFetcher | None
             relationship="Data",
         ),
     ]
-    pdf = document.write_pdf(attachments=attachments)
+    pdf = document.write_pdf(attachments=attachments, pdf_tags=tagged)
     pages = len(document.pages)
     del document
     buffer = io.BytesIO()

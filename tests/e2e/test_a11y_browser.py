@@ -34,7 +34,9 @@ PNG = (
 
 def _agent_code(address: str) -> str:
     message = [m for m in mail.outbox if m.to == [address]][-1]
-    return re.search(r"Code:\s+(\d{6})", message.body).group(1)
+    return re.search(r":\s+(\d{6})\s*$", message.body, re.MULTILINE).group(
+        1
+    )  # "Code:   123456", any language
 
 
 def _consumer_pages(tour: Tour) -> None:
