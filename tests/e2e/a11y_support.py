@@ -161,9 +161,12 @@ def request_as_maya(tour: Tour, *kinds: str, email: str = MAYA["email"]) -> None
     tour.submit(what="sent")
 
 
-def open_status(tour: Tour, reference: str, email: str = MAYA["email"]) -> None:
-    """The status look-up (empty, then filled), a wrong code, then the code e-mailed to `email`."""
-    tour.go("/requests/status/")
+def open_status(
+    tour: Tour, reference: str, email: str = MAYA["email"], *, path: str = "/requests/status/"
+) -> None:
+    """The status look-up at `path` (the requester's, or an agent's): sent empty, then filled, a wrong
+    code, then the code e-mailed to `email`."""
+    tour.go(path)
     tour.submit()
     tour.fill(reference=reference, email=email)
     tour.submit(what="code asked for")

@@ -142,14 +142,7 @@ def _agent_pages(tour: Tour) -> None:
     tour.fill(date_of_birth="1990-04-02")
     tour.submit(what="done")
 
-    tour.go("/requests/agent/status/")
-    tour.submit()
-    tour.fill(reference=reference, email=AGENT)
-    tour.submit(what="code asked for")
-    tour.fill(code="000000")
-    tour.submit(what="wrong code")
-    tour.fill(code=code_sent_to(mail.outbox, AGENT))
-    tour.submit(what="opened")
+    open_status(tour, reference, AGENT, path="/requests/agent/status/")
 
 
 def _staff_pages(tour: Tour) -> None:
