@@ -30,6 +30,7 @@ run: install
 test: install
 	scripts/ensure-services.sh
 	scripts/ensure-chromium.sh
+	scripts/ensure-axe.sh
 	DATABASE_URL=$${DATABASE_URL:-$(TEST_DATABASE_URL)} TEST_REDIS_URL=$${TEST_REDIS_URL:-$(TEST_REDIS_URL)} \
 		$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -1,8 +1,8 @@
 """Access-report rendering benchmark (issue 4; DESIGN §8: 10,000 data points in < 10 s and < 400 MB).
 
 For 100, 1,000 and 10,000 data points it renders the real report (PDF with JSON + CSV attached, and
-the ZIP) and, in the same run, a naive baseline: the same rows as one plain HTML table through
-WeasyPrint. Each render runs in a fresh subprocess, so its peak memory (ru_maxrss) is its own.
+the ZIP), the same report without PDF tags (issue 14 part 2) and, in the same run, a naive baseline: the
+same rows as one plain HTML table through WeasyPrint. Each render runs in a fresh subprocess, so its peak memory (ru_maxrss) is its own.
 
     .venv/bin/python bench/report.py                 # 100, 1000, 10000
     .venv/bin/python bench/report.py --sizes 1000 --no-baseline
@@ -283,10 +283,10 @@ def one(n: int, variant: str, out: str | None, language: str = "en") -> dict:
         disclosure = synthetic_disclosure(n, language=language)
     cpu0 = resource.getrusage(resource.RUSAGE_SELF)
     started = time.perf_counter()
-    if variant == "report":
+    if variant in ("report", "untagged"):
         from requests_app.reports.render import report_render
 
-        rendered = report_render(disclosure=disclosure)
+        rendered = report_render(disclosure=disclosure, tagged=variant == "report")
         pdf, pages, extra = rendered.pdf, rendered.pages, {"zip_bytes": len(rendered.zip)}
     else:
         from weasyprint import HTML
@@ -327,7 +327,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="100,1000,10000")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--one", type=int)
-    parser.add_argument("--variant", default="report", choices=["report", "naive"])
+    parser.add_argument("--variant", default="report", choices=["report", "untagged", "naive"])
     parser.add_argument("--out")
     parser.add_argument("--language", default="en", help="the report's language (en, es)")
     args = parser.parse_args()
@@ -340,7 +340,10 @@ def main() -> None:
     verdicts = []
     for n in (int(s) for s in args.sizes.split(",")):
         ours = run_child(n, "report", args.language)
-        rows = [ours]
+        untagged = run_child(
+            n, "untagged", args.language
+        )  # the same report without PDF tags (issue 14 part 2)
+        rows = [ours, untagged]
         if not args.no_baseline:
             rows.append(run_child(n, "naive"))
         for r in rows:
@@ -349,9 +352,14 @@ def main() -> None:
                 f"{r['pdf_bytes'] / 1024:>8.0f}",
                 flush=True,
             )
-        if len(rows) == 2:
+        print(
+            f"{'':>7} tagged / untagged: {ours['seconds'] / untagged['seconds']:.2f}x time, "
+            f"{ours['peak_mb'] / untagged['peak_mb']:.2f}x memory, {ours['pdf_bytes'] / untagged['pdf_bytes']:.2f}x size",
+            flush=True,
+        )
+        if len(rows) == 3:
             print(
-                f"{'':>7} speed-up over the naive table: {rows[1]['seconds'] / ours['seconds']:.1f}x",
+                f"{'':>7} speed-up over the naive table: {rows[2]['seconds'] / ours['seconds']:.1f}x",
                 flush=True,
             )
         if n == 10_000:

@@ -5,7 +5,9 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import redirect
 from django_ratelimit.core import is_ratelimited
 
 from requests_app.models import PrivacyRequest
@@ -116,3 +118,18 @@ def requester_request_or_404(
     if found is None or not hasattr(found, case):
         raise Http404
     return found
+
+
+KEEP_CHOICE = "keep"  # the name of a choice page's "No" button (Regs §7004: both answers, equal weight)
+
+
+def choice_declined(request) -> bool:
+    """Whether the POST is a choice page's "No" answer (the button named KEEP_CHOICE)."""
+    return request.method == "POST" and KEEP_CHOICE in request.POST
+
+
+def choice_kept_redirect(request, message: str):
+    """The "No" answer of a choice page: change nothing, say so, and go back to the status page when this
+    browser has it open (the home page otherwise)."""
+    messages.info(request, message)
+    return redirect("requests_app:status_view" if status_grant(request) else "requests_app:home")

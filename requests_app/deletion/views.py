@@ -11,6 +11,8 @@ from requests_app.models import DeletionCase, Kind, PrivacyRequest
 from requests_app.session_access import session_access_grant
 from requests_app.web import (
     DELETION_ACCESS_KEY,
+    choice_declined,
+    choice_kept_redirect,
     rate_limited,
     requester_accessible_ids,
     requester_request_or_404,
@@ -33,8 +35,17 @@ def _awaiting_in_session(request) -> list[PrivacyRequest]:
     )
 
 
+def _deletion_kept(request):
+    return choice_kept_redirect(
+        request,
+        _("Nothing was deleted. The deletion still waits for your confirmation; you can confirm it later."),
+    )
+
+
 @require_http_methods(["GET", "POST"])
 def deletion_confirm(request):
+    if choice_declined(request):
+        return _deletion_kept(request)
     form = DeletionConfirmForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if rate_limited(request, "deletion-confirm", "20/15m"):
@@ -62,6 +73,8 @@ def deletion_confirm(request):
 @require_POST
 def deletion_confirm_now(request):
     """Confirm from the status page without a second code: its access covers the submission's next steps."""
+    if choice_declined(request):
+        return _deletion_kept(request)
     form = DeletionActionForm(request.POST)
     if not form.is_valid():
         raise Http404

@@ -7,7 +7,7 @@ from records.exceptions import RecordsError
 from records.models import Consumer, SaleOptIn
 from requests_app.optout import services as optout
 from requests_app.optout.forms import OptInForm, OptOutForm
-from requests_app.web import client_ip, rate_limited, status_request
+from requests_app.web import choice_declined, choice_kept_redirect, client_ip, rate_limited, status_request
 
 OPT_OUT_DONE_KEY = "opt_out_done"
 
@@ -16,6 +16,8 @@ OPT_OUT_DONE_KEY = "opt_out_done"
 def do_not_sell(request):
     """Anyone may opt out here, without an account or verification (Regs §7026)."""
     gpc = request.gpc_honored
+    if choice_declined(request):
+        return choice_kept_redirect(request, _("Nothing was changed: we did not opt you out."))
     form = OptOutForm(request.POST if request.method == "POST" else None, gpc=gpc)
     if request.method == "POST":
         if rate_limited(request, "opt-out", "30/h"):
@@ -56,6 +58,8 @@ def sale_opt_in(request):
     consumer = _status_consumer(request)
     if consumer is None:
         return redirect("requests_app:status_lookup")
+    if choice_declined(request):
+        return choice_kept_redirect(request, _("Nothing was changed: you stay opted out."))
     form = OptInForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

@@ -273,15 +273,22 @@ def _report_html(disclosure: Disclosure, *, base_name: str) -> str:
     )
 
 
-def report_render(*, disclosure: Disclosure, fetcher: BundledAssetFetcher | None = None) -> RenderedReport:
+def report_render(
+    *, disclosure: Disclosure, fetcher: BundledAssetFetcher | None = None, tagged: bool = True
+) -> RenderedReport:
     """Render the PDF with JSON and CSV inside it, and the ZIP offering all three, in the disclosure's
     language. JSON keys and CSV column names stay English whatever the language (programs parse them);
-    only what a person reads (headings, sentences, the PDF) is translated."""
+    only what a person reads (headings, sentences, the PDF) is translated. `tagged` (issue 14 part 2): a
+    tagged PDF (structure tree in reading order, headings, lists, tables) for screen readers; the document
+    language (/Lang) comes from the template's `<html lang>` either way. bench/report.py compares it with
+    `tagged=False`."""
     with translation.override(disclosure.language):
-        return _report_render(disclosure=disclosure, fetcher=fetcher)
+        return _report_render(disclosure=disclosure, fetcher=fetcher, tagged=tagged)
 
 
-def _report_render(*, disclosure: Disclosure, fetcher: BundledAssetFetcher | None) -> RenderedReport:
+def _report_render(
+    *, disclosure: Disclosure, fetcher: BundledAssetFetcher | None, tagged: bool
+) -> RenderedReport:
     fetcher = fetcher or BundledAssetFetcher()
     base_name = f"rakunest-report-{disclosure.reference}"
     json_bytes, csv_bytes = disclosure_json(disclosure), disclosure_csv(disclosure)
@@ -304,7 +311,7 @@ def _report_render(*, disclosure: Disclosure, fetcher: BundledAssetFetcher | Non
             relationship="Data",
         ),
     ]
-    pdf = document.write_pdf(attachments=attachments)
+    pdf = document.write_pdf(attachments=attachments, pdf_tags=tagged)
     pages = len(document.pages)
     del document
     buffer = io.BytesIO()

@@ -18,7 +18,9 @@ TEMPLATE = "requests_app/systems/owner_task.html"
 
 def _page(request, context: dict, status: int = 200):
     response = render(request, TEMPLATE, context, status=status)
-    response["Referrer-Policy"] = "no-referrer"  # the link's token must not leave with a click
+    # The link's token must not leave with a click to another site. Not "no-referrer": under it the
+    # browser sends `Origin: null` with the page's own forms, and CSRF refuses every answer.
+    response["Referrer-Policy"] = "same-origin"
     response["Cache-Control"] = "no-store, private"
     return response
 
