@@ -96,23 +96,27 @@ def portal_env(*, var: Path, db: str, queue: str) -> dict:
     }
 
 
-def gunicorn_start(*, env: dict, port: int) -> tuple[subprocess.Popen, str]:
-    """The portal under gunicorn (2 sync workers) once its form page answers, and the CSRF cookie it set."""
+def gunicorn_start(
+    *, env: dict, port: int, workers: int = 2, poll: float = 0.2, timeout: float = 20
+) -> tuple[subprocess.Popen, str]:
+    """The portal under gunicorn (sync workers) once its form page answers, and the CSRF cookie it set.
+    The page is asked for every `poll` seconds, for at most `timeout` seconds."""
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "rakunest_privacy.wsgi:application", "--workers", "2", "--bind",
+        [PY, "-m", "gunicorn", "rakunest_privacy.wsgi:application", "--workers", str(workers), "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT,
         env=env,
     )  # fmt: skip
-    for _ in range(100):
+    deadline = time.monotonic() + timeout
+    while True:
         try:
             page = urllib.request.urlopen(f"http://127.0.0.1:{port}/requests/new/")  # noqa: S310
             break
         except OSError:
-            time.sleep(0.2)
-    else:
-        server.terminate()
-        sys.exit("gunicorn did not answer in 20 s")
+            if time.monotonic() > deadline:
+                server.terminate()
+                sys.exit(f"gunicorn did not answer in {timeout:.0f} s")
+            time.sleep(poll)
     token = re.search(r"csrftoken=([A-Za-z0-9]+)", " ".join(page.headers.get_all("Set-Cookie"))).group(1)
     return server, token
 
