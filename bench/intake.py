@@ -70,7 +70,15 @@ def wrk(url: str, *, connections: int, duration: int, script: Path | None) -> di
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": int(non2xx.group(1)) if non2xx else 0}
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": pct("50"),
+        "p99": pct("99"),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(int(n) for n in sockets.groups()) if sockets else 0,
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    }
 
 
 def portal_env(*, var: Path, db: str, queue: str) -> dict:

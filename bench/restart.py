@@ -30,7 +30,7 @@ import urllib.error  # noqa: E402
 import urllib.parse  # noqa: E402
 import urllib.request  # noqa: E402
 
-from bench.intake import PY, ROOT, gunicorn_start, portal_env, sh  # noqa: E402
+from bench.intake import PY, gunicorn_start, portal_env  # noqa: E402
 
 PORT = 8394
 REDIS = "redis://127.0.0.1:6379/4"
@@ -39,19 +39,12 @@ QUEUE = "bench-restart"
 
 def load_database(size: int) -> None:
     """In a child process whose DATABASE_URL names the size's database: migrate and fill it."""
-    os.environ.setdefault("CELERY_BROKER_URL", REDIS)
-    os.environ.setdefault("CACHE_URL", REDIS.replace("redis://", "rediscache://"))
-    from bench.staff_queue import load  # sets production settings and runs django.setup()
+    from bench.staff_queue import bench_database  # sets production settings and runs django.setup()
 
     # isort: split
-    from django.contrib.auth.models import User
-    from django.core.management import call_command
-
     from bench.matching import grow_to
 
-    call_command("migrate", verbosity=0)
-    staff, _ = User.objects.get_or_create(username="bench0")
-    load(size, [staff.pk])
+    bench_database(size)
     grow_to(size)
 
 
@@ -116,15 +109,19 @@ def main() -> None:
     var = Path(tempfile.mkdtemp(prefix="rk-bench-restart-"))
     best = {}
     try:
-        static_env = portal_env(var=var, db=f"{args.db_prefix}_{sizes[0]}", queue=QUEUE)
-        sh(PY, "manage.py", "collectstatic", "--no-input", "-v0", cwd=ROOT, env=static_env)
         for size in sizes:
             db = f"{args.db_prefix}_{size}"
             started = time.perf_counter()
             subprocess.run(
                 [PY, __file__, "--load", str(size)],
                 check=True,
-                env={**os.environ, "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}"},
+                env={
+                    **os.environ,
+                    "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db}",
+                    "CELERY_BROKER_URL": REDIS,
+                    "CACHE_URL": REDIS.replace("redis://", "rediscache://"),
+                    "RAKUNEST_VAR_DIR": str(var),  # collectstatic writes where gunicorn reads
+                },
             )
             print(f"{db}: {size:,} consumers and requests ready in {time.perf_counter() - started:.0f} s")
             env = {

@@ -36,11 +36,9 @@ os.environ.setdefault("CELERY_TASK_DEFAULT_QUEUE", QUEUE)
 os.environ.setdefault("RATELIMIT_ENABLE", "false")  # every lookup comes from one client address
 
 # Sets the remaining production settings and runs django.setup(): before any Django import.
-from bench.staff_queue import load  # noqa: E402
+from bench.staff_queue import bench_database  # noqa: E402
 
 # isort: split
-from django.contrib.auth.models import User  # noqa: E402
-from django.core.management import call_command  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
@@ -58,10 +56,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--iterations", type=int, default=2000)
     args = parser.parse_args()
-    call_command("migrate", verbosity=0)
-    call_command("collectstatic", interactive=False, verbosity=0)
-    staff, _ = User.objects.get_or_create(username="bench0")
-    load(args.rows, [staff.pk])
+    bench_database(args.rows)
     rng = random.Random(13)  # noqa: S311
     ids = rng.sample(range(1, PrivacyRequest.objects.count() + 1), 500)
     targets = [

@@ -19,7 +19,6 @@ The flow, and where each rule lives:
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -54,7 +53,7 @@ from requests_app.models import (
     Status,
     Submission,
 )
-from requests_app.outbox.services import outbox_task
+from requests_app.outbox.services import outbox_task, outbox_task_if_matched
 from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from requests_app.rules import (
@@ -570,11 +569,8 @@ def agent_status_code_send(*, reference: str, email: str) -> AgentAuthorization 
     As `status_code_send`: the same work for a match and a non-match (one outbox row whose task holds
     the authorization's id only on a match); the worker issues and e-mails the code."""
     authorization = _authorization_by_reference(reference)
-    on_file = (authorization.agent_email if authorization else "").encode()
-    matched = authorization is not None and hmac.compare_digest(email.encode(), on_file)
-    found = authorization if matched else None
-    outbox_task(agent_status_code_task, found.pk if found else None, relay_at_once=True)
-    return found
+    on_file = authorization.agent_email if authorization else ""
+    return outbox_task_if_matched(agent_status_code_task, authorization, typed=email, on_file=on_file)
 
 
 def agent_status_code_deliver(*, authorization_id: int | None) -> bool:

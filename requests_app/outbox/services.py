@@ -9,6 +9,7 @@ claimed, sent and marked in its own short transaction, so that window is one mes
 a Message-ID derived from the row, so a duplicate is recognisable downstream.
 """
 
+import hmac
 import logging
 import queue
 import threading
@@ -57,6 +58,16 @@ def outbox_task(task, *args, key: str | None = None, relay_at_once: bool = False
         payload=payload,
         relay_at_once=relay_at_once,
     )
+
+
+def outbox_task_if_matched(task, candidate, *, typed: str, on_file: str):
+    """The web half of a "send me a code" lookup, the same work whether or not `typed` matches: one
+    constant-time comparison and one outbox row for `task`, whose argument is the candidate's id on a match
+    and None otherwise (never what was typed); the worker decides, issues and sends. Returns the match."""
+    matched = candidate is not None and hmac.compare_digest(typed.encode(), on_file.encode())
+    found = candidate if matched else None
+    outbox_task(task, found.pk if found else None, relay_at_once=True)
+    return found
 
 
 def outbox_email(*, key: str | None, to: str, template: str, subject: str, text: str, html: str) -> None:

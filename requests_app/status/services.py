@@ -8,7 +8,7 @@ from django.db import transaction
 from requests_app.emails import email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import PrivacyRequest
-from requests_app.outbox.services import outbox_task
+from requests_app.outbox.services import outbox_task_if_matched
 from requests_app.status.tasks import status_code_task
 from verification.otp import code_check, code_issue
 
@@ -29,11 +29,8 @@ def status_code_send(*, reference: str, email: str) -> PrivacyRequest | None:
         .filter(reference=reference.strip().upper())
         .first()
     )
-    typed = email.encode()
-    on_file = (request.submission.email if request else "").encode()
-    found = request if request is not None and hmac.compare_digest(typed, on_file) else None
-    outbox_task(status_code_task, found.pk if found else None, relay_at_once=True)
-    return found
+    on_file = request.submission.email if request else ""
+    return outbox_task_if_matched(status_code_task, request, typed=email, on_file=on_file)
 
 
 def status_code_deliver(*, request_id: int | None) -> bool:
