@@ -12,23 +12,23 @@ Target: < 5 s at 1,000,000. The loading runs in a child process per database (`-
 Django is set up for one database per process; the timing process never imports Django.
 """
 
+import argparse
+import os
+import shutil
+import signal
+import subprocess
 import sys
+import tempfile
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
+# Run as a script: the project root, not bench/, on the import path.
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
-
-import argparse  # noqa: E402
-import os  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import time  # noqa: E402
-import urllib.error  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
 
 from bench.intake import PY, gunicorn_start, portal_env  # noqa: E402
 

@@ -16,26 +16,26 @@ target 0), outbox rows still pending or failing at the end, and the RSS of the w
 Celery worker's processes at the start and at the end (target: flat).
 """
 
+import argparse
+import http.cookiejar
+import os
+import re
+import shutil
+import signal
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 
+# Run as a script: the project root, not bench/, on the import path.
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
-
-import argparse  # noqa: E402
-import http.cookiejar  # noqa: E402
-import os  # noqa: E402
-import re  # noqa: E402
-import shutil  # noqa: E402
-import signal  # noqa: E402
-import statistics  # noqa: E402
-import subprocess  # noqa: E402
-import tempfile  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-import urllib.parse  # noqa: E402
-import urllib.request  # noqa: E402
 
 from bench.intake import LUA, PY, gunicorn_start, portal_env, sh, wrk  # noqa: E402
 
