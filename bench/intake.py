@@ -70,7 +70,15 @@ def wrk(url: str, *, connections: int, duration: int, script: Path | None) -> di
         return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 
     non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"rps": rps, "p50": pct("50"), "p99": pct("99"), "errors": int(non2xx.group(1)) if non2xx else 0}
+    sockets = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return {
+        "rps": rps,
+        "p50": pct("50"),
+        "p99": pct("99"),
+        "errors": int(non2xx.group(1)) if non2xx else 0,
+        "socket_errors": sum(int(n) for n in sockets.groups()) if sockets else 0,
+        "requests": int(re.search(r"(\d+) requests in", out).group(1)),
+    }
 
 
 def portal_env(*, var: Path, db: str, queue: str) -> dict:
@@ -96,23 +104,27 @@ def portal_env(*, var: Path, db: str, queue: str) -> dict:
     }
 
 
-def gunicorn_start(*, env: dict, port: int) -> tuple[subprocess.Popen, str]:
-    """The portal under gunicorn (2 sync workers) once its form page answers, and the CSRF cookie it set."""
+def gunicorn_start(
+    *, env: dict, port: int, workers: int = 2, poll: float = 0.2, timeout: float = 20
+) -> tuple[subprocess.Popen, str]:
+    """The portal under gunicorn (sync workers) once its form page answers, and the CSRF cookie it set.
+    The page is asked for every `poll` seconds, for at most `timeout` seconds."""
     server = subprocess.Popen(
-        [PY, "-m", "gunicorn", "rakunest_privacy.wsgi:application", "--workers", "2", "--bind",
+        [PY, "-m", "gunicorn", "rakunest_privacy.wsgi:application", "--workers", str(workers), "--bind",
          f"127.0.0.1:{port}", "--log-level", "warning"],
         cwd=ROOT,
         env=env,
     )  # fmt: skip
-    for _ in range(100):
+    deadline = time.monotonic() + timeout
+    while True:
         try:
             page = urllib.request.urlopen(f"http://127.0.0.1:{port}/requests/new/")  # noqa: S310
             break
         except OSError:
-            time.sleep(0.2)
-    else:
-        server.terminate()
-        sys.exit("gunicorn did not answer in 20 s")
+            if time.monotonic() > deadline:
+                server.terminate()
+                sys.exit(f"gunicorn did not answer in {timeout:.0f} s")
+            time.sleep(poll)
     token = re.search(r"csrftoken=([A-Za-z0-9]+)", " ".join(page.headers.get_all("Set-Cookie"))).group(1)
     return server, token
 

@@ -151,6 +151,20 @@ def load(rows: int, staff_ids: list[int]) -> None:
     print(f"loaded in {time.perf_counter() - started:.0f} s")
 
 
+def bench_database(rows: int, *, username: str = "bench0", group: str = "admin", password: str = "") -> User:
+    """What the benchmarks on this loader start with: migrated, static files collected, one staff user (in
+    `group`, with `password` if given), `rows` requests loaded. Returns the user."""
+    call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
+    user, _ = User.objects.get_or_create(username=username)
+    if password:
+        user.set_password(password)
+        user.save(update_fields=["password"])
+    user.groups.add(Group.objects.get(name=group))
+    load(rows, [user.pk])
+    return user
+
+
 def load_agents(every: int = 100) -> None:
     """One submission in `every` came from an authorized agent: rows for the agent-submitted filter."""
     from requests_app.models import AgentAuthorization, Submission

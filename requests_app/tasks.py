@@ -13,6 +13,7 @@ from requests_app.optout import tasks as optout
 from requests_app.outbox import tasks as outbox
 from requests_app.processors import tasks as processors
 from requests_app.reports import tasks as reports
+from requests_app.status import tasks as status
 from requests_app.systems import tasks as systems
 from requests_app.verify import tasks as verify
 
@@ -27,6 +28,7 @@ __all__ = [
     "outbox",
     "processors",
     "reports",
+    "status",
     "systems",
     "verify",
 ]

@@ -26,6 +26,8 @@ OPEN = "open"
 ALL = "all"
 CLOSED_COUNTS_KEY = "staff:closed-status-counts"
 CLOSED_COUNTS_SECONDS = 600
+# The same predicate as the queue's partial indexes (PrivacyRequest.Meta: staff_open_by_effective_due, …).
+OPEN_Q = ~Q(status__in=["completed", "denied", "withdrawn", "unverifiable"])
 
 
 @dataclass(frozen=True)
@@ -50,8 +52,7 @@ class QueueFilters:
 def queue_queryset(*, filters: QueueFilters, user, today: date) -> QuerySet[PrivacyRequest]:
     qs = PrivacyRequest.objects.annotate(effective=Coalesce(F("extended_due_at"), F("due_at")))
     if filters.status == OPEN:
-        # The same predicate as the partial index staff_open_by_effective_due (migration 0002).
-        qs = qs.filter(~Q(status__in=["completed", "denied", "withdrawn", "unverifiable"]))
+        qs = qs.filter(OPEN_Q)
     elif filters.status != ALL:
         qs = qs.filter(status=filters.status)
     if filters.kind:
@@ -75,8 +76,16 @@ def queue_queryset(*, filters: QueueFilters, user, today: date) -> QuerySet[Priv
     if filters.due_after is not None:
         qs = qs.filter(effective__gte=filters.due_after)
     if filters.agent:
-        # An inner join in the page's one query (the agents' table is small): no query per row or page.
-        qs = qs.filter(submission__agent_authorization__isnull=False)
+        # A subquery in the page's one query. Over open requests it reads only the partial index
+        # staff_open_by_submission and the agents' table, so that the heap is read for the agents' requests
+        # alone: a join instead read every open request's row (~30,000 at 1M requests) to match them.
+        agents = AgentAuthorization.objects.values("submission_id")
+        if filters.status == OPEN:
+            qs = qs.filter(
+                pk__in=PrivacyRequest.objects.filter(OPEN_Q, submission_id__in=agents).values("pk")
+            )
+        else:
+            qs = qs.filter(submission_id__in=agents)
     if filters.reference:
         qs = qs.filter(reference=filters.reference)
     if filters.email:

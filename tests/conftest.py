@@ -33,6 +33,13 @@ def outbox():
 
 
 @pytest.fixture
+def relay_in_worker(settings):
+    """The outbox as in production: rows wait for the relay (run it with outbox_relay()) instead of being
+    relayed in place as the unit settings do (OUTBOX_RELAY_SYNC)."""
+    settings.OUTBOX_RELAY_SYNC = False
+
+
+@pytest.fixture
 def consumer_details() -> RequesterDetails:
     """The requester persona: Maya Chen, one of README's demo persons, as she would type herself."""
     return RequesterDetails(

@@ -19,7 +19,6 @@ The flow, and where each rule lives:
 
 from __future__ import annotations
 
-import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,7 +32,12 @@ from django.utils.translation import gettext as _
 
 from records.models import Consumer
 from records.vault import vault_delete, vault_get, vault_put
-from requests_app.agents.tasks import agent_acknowledgement_task, agent_confirmation_task, agent_process_task
+from requests_app.agents.tasks import (
+    agent_acknowledgement_task,
+    agent_confirmation_task,
+    agent_process_task,
+    agent_status_code_task,
+)
 from requests_app.emails import email_send
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import (
@@ -49,7 +53,7 @@ from requests_app.models import (
     Status,
     Submission,
 )
-from requests_app.outbox.services import outbox_task
+from requests_app.outbox.services import outbox_task, outbox_task_if_matched
 from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from requests_app.rules import (
@@ -313,11 +317,14 @@ def agent_authorization_process(*, authorization_id: int) -> str:
     return result.outcome
 
 
-def agent_confirmation_send(*, authorization_id: int, again: bool = False) -> bool:
+def agent_confirmation_send(*, authorization_id: int | None, again: bool = False) -> bool:
     """E-mail a code to the consumer's ON-RECORD address (Regs §7063(a)(2)); once, unless `again`.
 
-    Silent (False) when there is nobody to ask: no match, already answered, nothing waiting.
+    Silent (False) when there is nobody to ask: no match, already answered, nothing waiting, or no
+    authorization at all (`agent_confirmation_resend` for an unknown reference).
     """
+    if authorization_id is None:
+        return False
     with transaction.atomic():
         authorization = AgentAuthorization.objects.select_for_update().get(pk=authorization_id)
         awaiting = _awaiting(authorization)
@@ -387,8 +394,7 @@ def agent_confirmation_resend(*, reference: str) -> None:
     """Ask for a fresh code to the consumer's on-record address. Always the same work here (a task
     decides whether anyone is asked), so neither the answer nor its timing reveals a match."""
     authorization = _authorization_by_reference(reference)
-    if authorization is not None:
-        outbox_task(agent_confirmation_task, authorization.pk, again=True)
+    outbox_task(agent_confirmation_task, authorization.pk if authorization else None, again=True)
 
 
 @dataclass(frozen=True)
@@ -560,24 +566,39 @@ def _agent_status_scope(authorization: AgentAuthorization) -> str:
 
 
 def agent_status_code_send(*, reference: str, email: str) -> AgentAuthorization | None:
-    """E-mail the agent a code when the reference is theirs; the caller says the same either way."""
+    """Ask for the agent's code when the reference is theirs; the caller says the same either way.
+
+    As `status_code_send`: the same work for a match and a non-match (one outbox row whose task holds
+    the authorization's id only on a match); the worker issues and e-mails the code."""
     authorization = _authorization_by_reference(reference)
-    on_file = (authorization.agent_email if authorization else "").encode()
-    if authorization is None or not hmac.compare_digest(email.encode(), on_file):
-        return None
-    request = authorization.submission.requests.order_by("pk").first()
-    try:
-        code = code_issue(scope=_agent_status_scope(authorization), address=authorization.agent_email)
-    except VerificationError:
-        return None  # throttled: the same answer as a mismatch, so it reveals nothing either
-    email_send(
-        template="status_code",
-        to=authorization.agent_email,
-        language=request.submission.language,
-        context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
-    )
-    event_record(request=request, name="agents.status.code_sent", actor_label="agent")
-    return authorization
+    on_file = authorization.agent_email if authorization else ""
+    return outbox_task_if_matched(agent_status_code_task, authorization, typed=email, on_file=on_file)
+
+
+def agent_status_code_deliver(*, authorization_id: int | None) -> bool:
+    """The worker's half of `agent_status_code_send`; False (nothing sent) when throttled or no match."""
+    if authorization_id is None:
+        return False
+    with transaction.atomic():
+        authorization = (
+            AgentAuthorization.objects.select_related("submission").filter(pk=authorization_id).first()
+        )
+        if authorization is None:
+            return False
+        request = authorization.submission.requests.order_by("pk").first()
+        try:
+            code = code_issue(scope=_agent_status_scope(authorization), address=authorization.agent_email)
+        except VerificationError:
+            logger.info("agent authorization %s: status code throttled", authorization.pk)
+            return False
+        email_send(
+            template="status_code",
+            to=authorization.agent_email,
+            language=request.submission.language,
+            context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
+        )
+        event_record(request=request, name="agents.status.code_sent", actor_label="agent")
+    return True
 
 
 def agent_status_code_verify(

@@ -19,8 +19,15 @@ def agent_process_task(authorization_id: int) -> None:
     agent_authorization_process(authorization_id=authorization_id)
 
 
+@shared_task(name="requests.agents.status_code", ignore_result=True)
+def agent_status_code_task(authorization_id: int | None) -> None:
+    from requests_app.agents.services import agent_status_code_deliver
+
+    agent_status_code_deliver(authorization_id=authorization_id)
+
+
 @shared_task(base=RetryingTask, name="requests.agents.confirmation")
-def agent_confirmation_task(authorization_id: int, again: bool = False) -> None:
+def agent_confirmation_task(authorization_id: int | None, again: bool = False) -> None:
     from requests_app.agents.services import agent_confirmation_send
 
     agent_confirmation_send(authorization_id=authorization_id, again=again)

@@ -9,6 +9,7 @@ claimed, sent and marked in its own short transaction, so that window is one mes
 a Message-ID derived from the row, so a duplicate is recognisable downstream.
 """
 
+import hmac
 import logging
 import queue
 import threading
@@ -30,20 +31,43 @@ RETRY_MAX_SECONDS = 3600
 FAILING_ATTEMPTS = 3  # from this many failed attempts on, staff see the message (outbox_failing)
 
 
-def outbox_put(*, key: str, kind: str, payload: dict) -> None:
-    """Write one message in the current transaction; a second put with the same key is a no-op."""
+def outbox_put(*, key: str, kind: str, payload: dict, relay_at_once: bool = False) -> None:
+    """Write one message in the current transaction; a second put with the same key is a no-op.
+
+    `relay_at_once` only matters under OUTBOX_RELAY_SYNC (unit settings): this row is relayed in place
+    instead of in the commit hook, for a task that reads nothing the caller's transaction wrote (a
+    code lookup), so that tests read mail.outbox right after it as they do after an e-mail."""
+    key = key[:200]
     OutboxMessage.objects.bulk_create(
-        [OutboxMessage(key=key[:200], kind=kind, payload=payload)], ignore_conflicts=True
+        [OutboxMessage(key=key, kind=kind, payload=payload)], ignore_conflicts=True
     )
+    if relay_at_once and getattr(settings, "OUTBOX_RELAY_SYNC", False):
+        outbox_relay_one(key=key)
+        return
     outbox_wake_on_commit(kind)
 
 
-def outbox_task(task, *args, key: str | None = None, **kwargs) -> None:
+def outbox_task(task, *args, key: str | None = None, relay_at_once: bool = False, **kwargs) -> None:
     """Enqueue a Celery task (primary keys only) through the outbox: published once the transaction commits."""
     payload = {"task": task.name, "args": list(args)}
     if kwargs:
         payload["kwargs"] = kwargs
-    outbox_put(key=key or f"{task.name}:{uuid.uuid4().hex}", kind=OutboxKind.TASK, payload=payload)
+    outbox_put(
+        key=key or f"{task.name}:{uuid.uuid4().hex}",
+        kind=OutboxKind.TASK,
+        payload=payload,
+        relay_at_once=relay_at_once,
+    )
+
+
+def outbox_task_if_matched(task, candidate, *, typed: str, on_file: str):
+    """The web half of a "send me a code" lookup, the same work whether or not `typed` matches: one
+    constant-time comparison and one outbox row for `task`, whose argument is the candidate's id on a match
+    and None otherwise (never what was typed); the worker decides, issues and sends. Returns the match."""
+    matched = candidate is not None and hmac.compare_digest(typed.encode(), on_file.encode())
+    found = candidate if matched else None
+    outbox_task(task, found.pk if found else None, relay_at_once=True)
+    return found
 
 
 def outbox_email(*, key: str | None, to: str, template: str, subject: str, text: str, html: str) -> None:
@@ -144,14 +168,16 @@ def _sent_payload(message: OutboxMessage) -> dict:
     return {"template": message.payload.get("template", "")}
 
 
-def outbox_relay_one(*, kinds: tuple[str, ...] = ()) -> bool | None:
-    """Claim one due message (SKIP LOCKED: concurrent relays take different rows), send it, mark it.
+def outbox_relay_one(*, kinds: tuple[str, ...] = (), key: str | None = None) -> bool | None:
+    """Claim one due message (SKIP LOCKED: concurrent relays take different rows), send it, mark it;
+    only of `kinds` / only the one with `key` when given.
     Returns True if sent, False if it failed (and was rescheduled), None if nothing was due."""
     now = timezone.now()
+    only = {**({"kind__in": kinds} if kinds else {}), **({"key": key} if key is not None else {})}
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(skip_locked=True)
-            .filter(sent_at__isnull=True, next_attempt_at__lte=now, **({"kind__in": kinds} if kinds else {}))
+            .filter(sent_at__isnull=True, next_attempt_at__lte=now, **only)
             .order_by("next_attempt_at", "pk")
             .first()
         )

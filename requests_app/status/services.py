@@ -3,10 +3,13 @@
 import hmac
 
 from django.conf import settings
+from django.db import transaction
 
 from requests_app.emails import email_send
 from requests_app.lifecycle import event_record
 from requests_app.models import PrivacyRequest
+from requests_app.outbox.services import outbox_task_if_matched
+from requests_app.status.tasks import status_code_task
 from verification.otp import code_check, code_issue
 
 
@@ -15,25 +18,38 @@ def _status_scope(request: PrivacyRequest) -> str:
 
 
 def status_code_send(*, reference: str, email: str) -> PrivacyRequest | None:
-    """E-mail a one-time code when reference and e-mail belong together; the caller says the same either way."""
+    """Ask for a one-time code when reference and e-mail belong together; the caller says the same either way.
+
+    The same work here for a match and a non-match (one lookup, one constant-time comparison, one outbox
+    row), so neither the answer nor its timing tells whether they belong together: the row's task holds
+    the request's id only on a match (never the typed e-mail), and the worker issues and e-mails the code.
+    """
     request = (
         PrivacyRequest.objects.select_related("submission")
         .filter(reference=reference.strip().upper())
         .first()
     )
-    typed = email.encode()
-    on_file = (request.submission.email if request else "").encode()
-    if request is None or not hmac.compare_digest(typed, on_file):
-        return None
-    code = code_issue(scope=_status_scope(request))
-    email_send(
-        template="status_code",
-        to=request.submission.email,
-        language=request.submission.language,
-        context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
-    )
-    event_record(request=request, name="requests.status.code_sent", actor_label="requester")
-    return request
+    on_file = request.submission.email if request else ""
+    return outbox_task_if_matched(status_code_task, request, typed=email, on_file=on_file)
+
+
+def status_code_deliver(*, request_id: int | None) -> bool:
+    """The worker's half of `status_code_send`: issue the code and e-mail it to the request's address."""
+    if request_id is None:
+        return False
+    with transaction.atomic():
+        request = PrivacyRequest.objects.select_related("submission").filter(pk=request_id).first()
+        if request is None:
+            return False
+        code = code_issue(scope=_status_scope(request))
+        email_send(
+            template="status_code",
+            to=request.submission.email,
+            language=request.submission.language,
+            context={"code": code, "minutes": settings.OTP_TTL_MINUTES, "reference": request.reference},
+        )
+        event_record(request=request, name="requests.status.code_sent", actor_label="requester")
+    return True
 
 
 def status_code_went_to_record(*, request: PrivacyRequest) -> bool:

@@ -418,6 +418,29 @@ def test_deciding_a_request_that_is_not_a_correction_says_so(approver_client):
 # --- the queue's agent-submitted filter -----------------------------------------------------------------
 
 
+def test_the_agent_filter_keeps_the_status_filter_open_by_default_closed_when_asked(analyst_client):
+    def by_agent(status):
+        request = PrivacyRequestFactory(status=status)
+        AgentAuthorization.objects.create(
+            submission=request.submission, agent_name="A", agent_email="a@agents.example"
+        )
+        return request.reference
+
+    open_one, closed_one = by_agent(Status.IN_REVIEW), by_agent(Status.COMPLETED)
+    PrivacyRequestFactory(status=Status.IN_REVIEW)  # the consumer's own, open
+    PrivacyRequestFactory(status=Status.COMPLETED)  # the consumer's own, closed
+    queue = reverse("staff:queue")
+
+    def refs(**params):
+        return sorted(
+            r.reference for r in analyst_client.get(queue, {"agent": "on", **params}).context["rows"]
+        )
+
+    assert refs() == [open_one]
+    assert refs(status="completed") == [closed_one]
+    assert refs(status="all") == sorted([open_one, closed_one])
+
+
 def test_the_agent_filter_lists_only_agents_requests_in_a_fixed_number_of_queries(
     analyst_client, agent_request
 ):

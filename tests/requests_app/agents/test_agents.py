@@ -23,7 +23,16 @@ from records.vault import vault_get
 from requests_app.agents import services as agents
 from requests_app.exceptions import RequestError
 from requests_app.fulfilment import request_approve
-from requests_app.models import AgentAuthorization, PrivacyRequest, RequestEvent, Status, Submission
+from requests_app.models import (
+    AgentAuthorization,
+    OutboxMessage,
+    PrivacyRequest,
+    RequestEvent,
+    Status,
+    Submission,
+)
+from requests_app.outbox.services import outbox_relay
+from tests.equal_work import web_statements
 from tests.factories import ConsumerFactory, PrivacyRequestFactory, staff_member
 from tests.mfa_support import staff_login
 from tests.verification.test_uploads import (
@@ -719,6 +728,61 @@ def test_agent_status_access_lapses(client, submitted, outbox):
     agent_opens_status(client, reference_of(submitted), "alex@agents.example", outbox)
     with time_machine.travel(timezone.now() + timezone.timedelta(minutes=settings.STATUS_ACCESS_MINUTES + 1)):
         assert client.get(STATUS_VIEW)["Location"] == STATUS_LOOKUP
+
+
+def test_an_agent_status_lookup_does_the_same_work_for_a_match_and_a_non_match(
+    submitted, outbox, relay_in_worker
+):
+    reference = reference_of(submitted)
+
+    def lookup(reference, email):
+        assert (
+            Client().post(STATUS_LOOKUP, {"reference": reference, "email": email})["Location"] == STATUS_CODE
+        )
+
+    lookup(reference, "warm.up@agents.example")
+    OutboxMessage.objects.all().delete()
+    outbox.clear()
+    matched = web_statements(lambda: lookup(reference, "alex@agents.example"))
+    wrong_email = web_statements(lambda: lookup(reference, "eve@other-agents.example"))
+    unknown = web_statements(lambda: lookup("RN-2222-2222-2222", "alex@agents.example"))
+
+    assert matched == wrong_email == unknown
+    assert sum('INTO "requests_app_outboxmessage"' in sql for sql in matched) == 1
+    assert outbox == []
+    rows = list(OutboxMessage.objects.order_by("pk"))
+    assert [row.payload["args"] for row in rows] == [[submitted.pk], [None], [None]]
+    assert not any("@" in str(row.payload) for row in rows)
+
+    outbox_relay()  # the worker
+    assert [m.to for m in outbox] == [["alex@agents.example"]]
+    assert RequestEvent.objects.filter(name="agents.status.code_sent").count() == 1
+
+
+def test_asking_for_a_new_confirmation_code_does_the_same_work_for_any_reference(
+    submitted, outbox, relay_in_worker
+):
+    agents_own = reference_of(submitted)
+    consumers_own = PrivacyRequestFactory(submission__email="maya.chen@example.com").reference
+
+    def resend(reference):
+        assert "Check your e-mail" in Client().post(RESEND, {"reference": reference}).content.decode()
+
+    resend("RN-3333-3333-3333")
+    OutboxMessage.objects.all().delete()
+    outbox.clear()
+    agents_reference = web_statements(lambda: resend(agents_own))
+    not_an_agents = web_statements(lambda: resend(consumers_own))
+    unknown = web_statements(lambda: resend("RN-2222-2222-2222"))
+
+    assert agents_reference == not_an_agents == unknown
+    assert [row.payload["args"] for row in OutboxMessage.objects.order_by("pk")] == [
+        [submitted.pk],
+        [None],
+        [None],
+    ]
+    outbox_relay()
+    assert [m.to for m in outbox] == [["maya.chen@example.com"]]
 
 
 def test_the_submitted_page_shows_only_this_browsers_submission(client, submitted):

@@ -2,11 +2,15 @@ import re
 
 import pytest
 import time_machine
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from requests_app.models import RequestEvent
+from requests_app.models import OutboxMessage, RequestEvent
+from requests_app.outbox.services import outbox_relay
+from tests.equal_work import web_statements
 from tests.factories import PrivacyRequestFactory
+from verification.models import OneTimeCode
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +50,34 @@ def test_wrong_email_looks_the_same_and_sends_nothing(client, privacy_request, o
     )
     assert (right.status_code, right["Location"]) == (other.status_code, other["Location"])
     assert len(outbox) == 1
+
+
+def test_a_lookup_does_the_same_work_whether_or_not_reference_and_email_belong_together(
+    privacy_request, outbox, relay_in_worker
+):
+    def lookup(reference, email):
+        response = Client().post(LOOKUP, {"reference": reference, "email": email})
+        assert response["Location"] == CODE
+
+    lookup(privacy_request.reference, "warm.up@example.com")  # first-request work (content types, …)
+    OutboxMessage.objects.all().delete()
+    matched = web_statements(lambda: lookup(privacy_request.reference, "maya.chen@example.com"))
+    wrong_email = web_statements(lambda: lookup(privacy_request.reference, "eve@example.com"))
+    unknown = web_statements(lambda: lookup("RN-7KQ2-M9XH-4TPD", "maya.chen@example.com"))
+
+    assert matched == wrong_email == unknown
+    assert sum('FROM "requests_app_privacyrequest"' in sql for sql in matched) == 1
+    assert sum('INTO "requests_app_outboxmessage"' in sql for sql in matched) == 1
+    # Nothing left the web process, and the rows hold no typed e-mail: only the id on the match.
+    assert outbox == [] and not OneTimeCode.objects.exists()
+    rows = list(OutboxMessage.objects.order_by("pk"))
+    assert [row.payload["args"] for row in rows] == [[privacy_request.pk], [None], [None]]
+    assert not any("@" in str(row.payload) for row in rows)
+
+    assert outbox_relay() == 4  # the worker: three task rows, then the one e-mail the match wrote
+    assert [m.to for m in outbox] == [["maya.chen@example.com"]]
+    assert OneTimeCode.objects.count() == 1
+    assert RequestEvent.objects.filter(name="requests.status.code_sent").count() == 1
 
 
 def test_the_status_page_needs_a_code(client, privacy_request):
