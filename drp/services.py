@@ -28,14 +28,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
 from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
+from drp.sql import drp_exercise_insert
 from drp.tasks import drp_callback_task
-from requests_app.agents.services import AgentDetails, agent_request_submit
+from requests_app.agents.services import AgentDetails, agent_request_submit, agent_submission_build
 from requests_app.deletion.services import deletion_cancel
 from requests_app.intake.forms import RequestForm
 from requests_app.lifecycle import request_transition
@@ -70,6 +71,7 @@ EXERCISES: dict[str, str] = {
 # not taken from an agent's message (records.choices.consumer_sale_opt_in).
 REFUSED_EXERCISES = frozenset({"sale:opt-in", "sale:opt_in"})
 REGIMES = {"ccpa": Regime.CALIFORNIA}
+REPLAY_MESSAGE = "This signed message was already received."
 
 
 class DrpError(Exception):
@@ -182,7 +184,7 @@ def _seen_record(verified: Verified) -> None:
                 digest=verified.digest, agent=verified.agent, expires_at=verified.expires_at
             )
     except IntegrityError:
-        raise DrpError(409, "This signed message was already received.", reason="replay") from None
+        raise DrpError(409, REPLAY_MESSAGE, reason="replay") from None
 
 
 def drp_seen_purge() -> int:
@@ -306,34 +308,41 @@ def drp_exercise_submit(*, agent: DrpAgent, body: bytes) -> DrpRequest:
     if not form.is_valid():
         raise DrpError(400, _form_errors(form), reason="claims")
     contact = agent.technical_contact or agent.business_contact
-
-    def record(authorization: AgentAuthorization, requests: list[PrivacyRequest]) -> None:
-        _seen_record(verified)
-        created.append(
-            DrpRequest.objects.create(
-                agent=agent,
-                privacy_request=requests[0],
-                agent_request_id=agent_request_id,
-                exercise=exercise,
-                drp_version=version,
-                status_callback=callback,
-            )
-        )
-
-    created: list[DrpRequest] = []
-    agent_request_submit(
-        kinds=[EXERCISES[exercise]],
-        consumer=form.requester(),
-        agent=AgentDetails(name=agent.name, email=contact.lower(), organisation=agent.name, is_entity=True),
-        document_type=AgentAuthorization.DocumentType.DRP_DIRECTORY,
-        document=None,
-        regime=regime,
-        channel=Channel.DRP,
-        user_agent=f"drp:{agent.agent_id}",
-        on_created=record,
+    details = {
+        "kinds": [EXERCISES[exercise]],
+        "consumer": form.requester(),
+        "agent": AgentDetails(
+            name=agent.name, email=contact.lower(), organisation=agent.name, is_entity=True
+        ),
+        "document_type": AgentAuthorization.DocumentType.DRP_DIRECTORY,
+        "regime": regime,
+        "channel": Channel.DRP,
+        "user_agent": f"drp:{agent.agent_id}",
+    }
+    drp_request = DrpRequest(
+        agent=agent,
+        agent_request_id=agent_request_id,
+        exercise=exercise,
+        drp_version=version,
+        status_callback=callback,
     )
-    logger.info("drp agent %s: request %s received", agent.agent_id, created[0].pk)
-    return created[0]
+    if connection.vendor == "postgresql":
+        # One statement, atomic by itself, as the web form's intake (drp/sql.py); the same rows.
+        seen = DrpSeenMessage(digest=verified.digest, agent=agent, expires_at=verified.expires_at)
+        if not drp_exercise_insert(
+            built=agent_submission_build(**details), seen=seen, drp_request=drp_request
+        ):
+            raise DrpError(409, REPLAY_MESSAGE, reason="replay")
+    else:
+
+        def record(authorization: AgentAuthorization, requests: list[PrivacyRequest]) -> None:
+            _seen_record(verified)
+            drp_request.privacy_request = requests[0]
+            drp_request.save()
+
+        agent_request_submit(**details, document=None, on_created=record)
+    logger.info("drp agent %s: request %s received", agent.agent_id, drp_request.pk)
+    return drp_request
 
 
 def drp_request_for_agent(*, agent: DrpAgent, request_id: str) -> DrpRequest:

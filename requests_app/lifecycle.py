@@ -72,10 +72,23 @@ def request_acknowledged_record(
 ) -> RequestEvent:
     """The receipt of `request` was confirmed (call inside the transaction that stamps it): the audit
     event, then the acknowledgement hooks."""
-    event = event_record(request=request, name="requests.request.acknowledged", data=data)
+    event = acknowledged_event_build(request=request, data=data)
+    event.save()
+    acknowledged_hooks_run(request=request)
+    return event
+
+
+def acknowledged_event_build(*, request: PrivacyRequest, data: dict[str, Any] | None = None) -> RequestEvent:
+    """The unsaved audit event of a confirmation of receipt, for intake paths that write their rows in
+    bulk; they run `acknowledged_hooks_run` later, in a task (the hooks must be idempotent)."""
+    return RequestEvent(
+        request=request, name="requests.request.acknowledged", actor_label="system", data=data or {}
+    )
+
+
+def acknowledged_hooks_run(*, request: PrivacyRequest) -> None:
     for hook in ON_ACKNOWLEDGED_HOOKS:
         hook(request=request)
-    return event
 
 
 def event_record(
@@ -167,13 +180,6 @@ def requests_save(requests: list[PrivacyRequest], events: list[RequestEvent]) ->
     with transaction.atomic(savepoint=False):
         PrivacyRequest.objects.bulk_create(requests)
         RequestEvent.objects.bulk_create(events)
-
-
-def requests_open(**kwargs: Any) -> list[PrivacyRequest]:
-    """`requests_build`, then `requests_save`."""
-    requests, events = requests_build(**kwargs)
-    requests_save(requests, events)
-    return requests
 
 
 def request_transition(

@@ -16,34 +16,13 @@ from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
 from drp.services import drp_seen_purge
 from requests_app.fulfilment import request_approve
 from requests_app.models import AgentAuthorization, Channel, Kind, PrivacyRequest, RequestEvent, Status
-from tests.drp_agent import MAYA_CLAIMS, DjangoTransport, DrpTestAgent, now
+from tests.drp_agent import MAYA_CLAIMS, DjangoTransport, DrpTestAgent, load_directory, now
 from tests.factories import staff_member
-from tests.requests_app.flow_helpers import maya_consumer
 
 pytestmark = pytest.mark.django_db
 
 CONFIRM = reverse("requests_app:confirm_open")
 CONFIRM_ANSWER = reverse("requests_app:confirm_answer")
-
-
-@pytest.fixture
-def maya():
-    return maya_consumer()  # README's demo person, as she is in our records
-
-
-def load_directory(tmp_path, *agents: DrpTestAgent) -> None:
-    path = tmp_path / "agents.json"
-    path.write_text(json.dumps([a.directory_entry() for a in agents]))
-    call_command("drp_agents_load", str(path))
-
-
-@pytest.fixture
-def agent(client, tmp_path):
-    test_agent = DrpTestAgent(DjangoTransport(client))
-    load_directory(tmp_path, test_agent)
-    status, data, _response = test_agent.setup()
-    assert status == 200, data
-    return test_agent
 
 
 def submit(agent, capture, exercise="access", claims=None, **extra):

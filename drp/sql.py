@@ -1,0 +1,53 @@
+"""A DRP exercise in one SQL statement on PostgreSQL, as the web form's intake (requests_app/intake/sql.py).
+
+The rows are built by the usual code (`agent_submission_build`, the DRP request, the seen message) and
+written by one WITH … INSERT chain: the seen message first, `ON CONFLICT DO NOTHING`, and every other row
+selected from it, so a replayed message writes nothing at all and the statement returns no row. Other
+databases take the ORM path (`agent_request_submit`), which writes the same rows.
+"""
+
+from drp.models import DrpRequest, DrpSeenMessage
+from requests_app.agents.services import AgentSubmission
+from requests_app.intake.sql import (
+    chain_run,
+    columns_and_values,
+    events_cte,
+    outbox_tasks_cte,
+    requests_cte,
+    row_select,
+    submission_saved,
+    table,
+)
+from requests_app.outbox.services import outbox_wake_on_commit
+
+
+def drp_exercise_insert(*, built: AgentSubmission, seen: DrpSeenMessage, drp_request: DrpRequest) -> bool:
+    """Write the submission, its authorization, request, events, outbox tasks, the seen message and the
+    DRP row in one statement and set their primary keys; False (nothing written) for a replay."""
+    if len(built.requests) != 1:
+        raise ValueError("a DRP exercise opens exactly one request")
+    columns, placeholders, seen_params = columns_and_values(seen)
+    parts = [
+        (
+            f"m AS (INSERT INTO {table(DrpSeenMessage)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(placeholders)} ON CONFLICT (digest) DO NOTHING RETURNING id)",
+            seen_params,
+        ),
+        row_select("s", built.submission, source="m"),
+        row_select("a", built.authorization, parents={"submission_id": "s"}),
+        requests_cte(built.requests),
+        events_cte(built.events),
+        row_select("d", drp_request, parents={"privacy_request_id": "r"}),
+        outbox_tasks_cte([(task.name, "a", None) for task in built.tasks]),
+    ]
+    rows = chain_run(parts, select="SELECT s.id, r.id, r.reference, a.id, d.id FROM s, r, a, d")
+    if not rows:
+        return False
+    submission_saved(built.submission, built.requests, rows)
+    built.authorization.pk, drp_request.pk = rows[0][3], rows[0][4]
+    built.authorization.submission = built.submission
+    drp_request.privacy_request = built.requests[0]
+    for obj in (built.authorization, drp_request):
+        obj._state.adding = False
+    outbox_wake_on_commit()
+    return True
