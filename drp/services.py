@@ -24,6 +24,7 @@ import secrets
 import socket
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
+from time import monotonic as time_monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -105,15 +106,35 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def drp_agent_for_token(authorization: str) -> DrpAgent:
-    """The enabled agent whose bearer token this is; 403 otherwise (no hint which part was wrong)."""
+# Agents by token hash, for the exercise's hot path on PostgreSQL only: there the insert chain itself
+# checks that the agent is still enabled with this token and key (drp/sql.py), so a disabled or re-keyed
+# agent is refused at once however old the entry. Per process; bounded.
+_TOKEN_AGENTS: dict[str, tuple[float, DrpAgent]] = {}
+TOKEN_CACHE_SECONDS, TOKEN_CACHE_SIZE = 300, 1000
+BEARER_REFUSED = "The bearer token is not valid."
+
+
+def drp_agent_for_token(authorization: str, *, cached: bool = False) -> DrpAgent:
+    """The enabled agent whose bearer token this is; 403 otherwise (no hint which part was wrong).
+
+    `cached` (the exercise, on PostgreSQL) may answer from this process's memory: only for a caller
+    whose write re-checks the agent row in the same statement (`drp_exercise_insert`)."""
     scheme, _sep, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise DrpError(403, "A bearer token is required.", reason="no_token")
     digest = _token_hash(token.strip())
+    if cached:
+        moment, agent = _TOKEN_AGENTS.get(digest, (0.0, None))
+        if agent is not None and time_monotonic() - moment < TOKEN_CACHE_SECONDS:
+            return agent
     agent = DrpAgent.objects.filter(token_hash=digest, enabled=True).first()
     if agent is None or not hmac.compare_digest(agent.token_hash, digest):
-        raise DrpError(403, "The bearer token is not valid.", reason="bad_token")
+        _TOKEN_AGENTS.pop(digest, None)
+        raise DrpError(403, BEARER_REFUSED, reason="bad_token")
+    if cached:
+        if len(_TOKEN_AGENTS) >= TOKEN_CACHE_SIZE:
+            _TOKEN_AGENTS.clear()
+        _TOKEN_AGENTS[digest] = (time_monotonic(), agent)
     return agent
 
 
@@ -329,9 +350,13 @@ def drp_exercise_submit(*, agent: DrpAgent, body: bytes) -> DrpRequest:
     if connection.vendor == "postgresql":
         # One statement, atomic by itself, as the web form's intake (drp/sql.py); the same rows.
         seen = DrpSeenMessage(digest=verified.digest, agent=agent, expires_at=verified.expires_at)
-        if not drp_exercise_insert(
-            built=agent_submission_build(**details), seen=seen, drp_request=drp_request
-        ):
+        built = agent_submission_build(**details)
+        if not drp_exercise_insert(agent=agent, built=built, seen=seen, drp_request=drp_request):
+            # Nothing written: the agent (perhaps from the token cache) was disabled or re-keyed, or replay.
+            _TOKEN_AGENTS.pop(agent.token_hash, None)
+            current = {"token_hash": agent.token_hash, "verify_key": agent.verify_key, "enabled": True}
+            if not DrpAgent.objects.filter(pk=agent.pk, **current).exists():
+                raise DrpError(403, BEARER_REFUSED, reason="bad_token")
             raise DrpError(409, REPLAY_MESSAGE, reason="replay")
     else:
 

@@ -6,7 +6,7 @@ selected from it, so a replayed message writes nothing at all and the statement 
 databases take the ORM path (`agent_request_submit`), which writes the same rows.
 """
 
-from drp.models import DrpRequest, DrpSeenMessage
+from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
 from requests_app.agents.services import AgentSubmission
 from requests_app.intake.sql import (
     chain_run,
@@ -21,17 +21,24 @@ from requests_app.intake.sql import (
 from requests_app.outbox.services import outbox_wake_on_commit
 
 
-def drp_exercise_insert(*, built: AgentSubmission, seen: DrpSeenMessage, drp_request: DrpRequest) -> bool:
+def drp_exercise_insert(
+    *, agent: DrpAgent, built: AgentSubmission, seen: DrpSeenMessage, drp_request: DrpRequest
+) -> bool:
     """Write the submission, its authorization, request, events, outbox tasks, the seen message and the
-    DRP row in one statement and set their primary keys; False (nothing written) for a replay."""
+    DRP row in one statement and set their primary keys; False (nothing written) for a replay, or when
+    `agent` is no longer enabled with the same token and verify key."""
     if len(built.requests) != 1:
         raise ValueError("a DRP exercise opens exactly one request")
     columns, placeholders, seen_params = columns_and_values(seen)
     parts = [
         (
-            f"m AS (INSERT INTO {table(DrpSeenMessage)} ({', '.join(columns)}) "
-            f"SELECT {', '.join(placeholders)} ON CONFLICT (digest) DO NOTHING RETURNING id)",
-            seen_params,
+            # Written only while the agent is enabled with the token and key its message was checked
+            # against (the caller may have found the agent in its token cache).
+            f"m AS (INSERT INTO {table(DrpSeenMessage)} ({', '.join(columns)}) "  # noqa: S608 (values bound)
+            f"SELECT {', '.join(placeholders)} FROM {table(DrpAgent)} AS g "
+            "WHERE g.id = %s AND g.enabled AND g.token_hash = %s AND g.verify_key = %s "
+            "ON CONFLICT (digest) DO NOTHING RETURNING id)",
+            [*seen_params, agent.pk, agent.token_hash, agent.verify_key],
         ),
         row_select("s", built.submission, source="m"),
         row_select("a", built.authorization, parents={"submission_id": "s"}),

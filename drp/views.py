@@ -5,6 +5,7 @@ import logging
 from functools import wraps
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -82,7 +83,11 @@ def agent(request, agent_id: str):
 @drp_endpoint(["POST"])
 def exercise(request):
     """§2.01 Data Rights Exercise."""
-    drp_request = drp_exercise_submit(agent=_token_agent(request), body=request.body)
+    # The token cache is safe only where the insert re-checks the agent in the same statement (PostgreSQL).
+    found = drp_agent_for_token(
+        request.headers.get("Authorization", ""), cached=connection.vendor == "postgresql"
+    )
+    drp_request = drp_exercise_submit(agent=found, body=request.body)
     return JsonResponse(drp_status(drp_request))
 
 

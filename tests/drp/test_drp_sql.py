@@ -7,9 +7,9 @@ from django.db import connection
 from django.forms.models import model_to_dict
 from django.test.utils import CaptureQueriesContext
 
-from drp.models import DrpRequest, DrpSeenMessage
+from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
 from requests_app.models import AgentAuthorization, OutboxMessage, PrivacyRequest, RequestEvent, Submission
-from tests.drp_agent import MAYA_CLAIMS
+from tests.drp_agent import MAYA_CLAIMS, DjangoTransport, DrpTestAgent, load_directory
 
 pytestmark = [
     pytest.mark.django_db,
@@ -150,3 +150,35 @@ def test_a_replayed_message_writes_nothing_on_the_one_statement_path(
 
     assert (status, data["code"]) == (409, "409")
     assert [m.objects.count() for m in models] == before and callbacks == []
+
+
+def test_a_known_token_costs_one_statement_and_a_disabled_agent_is_still_refused_at_once(
+    agent, django_capture_on_commit_callbacks
+):
+    exercise(agent, django_capture_on_commit_callbacks, "one@example.com")
+    _answer, _seen, queries = exercise(agent, django_capture_on_commit_callbacks, "two@example.com")
+    assert [q.split()[0] for q in queries] == ["WITH"]  # the agent came from the token cache
+    written = PrivacyRequest.objects.count()
+
+    DrpAgent.objects.update(enabled=False)  # as the admin does; this process still holds the agent
+    with django_capture_on_commit_callbacks(execute=False):
+        status, data, _ = agent.exercise("deletion", MAYA_CLAIMS)
+    assert (status, data["code"]) == (403, "403")
+    assert PrivacyRequest.objects.count() == written
+
+    DrpAgent.objects.update(enabled=True)  # the cache was dropped: the row is asked again, and agrees
+    assert (
+        exercise(agent, django_capture_on_commit_callbacks, "three@example.com")[0]["status"] == "in_progress"
+    )
+
+
+def test_a_new_key_in_the_directory_refuses_the_cached_agents_messages(
+    agent, client, tmp_path, django_capture_on_commit_callbacks
+):
+    exercise(agent, django_capture_on_commit_callbacks, "one@example.com")
+    load_directory(
+        tmp_path, DrpTestAgent(DjangoTransport(client), agent_id=agent.agent_id)
+    )  # revokes the token
+    with django_capture_on_commit_callbacks(execute=False):
+        status, _data, _ = agent.exercise("deletion", MAYA_CLAIMS)
+    assert status == 403 and PrivacyRequest.objects.count() == 1
