@@ -17,23 +17,23 @@ import base64
 import binascii
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import secrets
-import socket
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from time import monotonic as time_monotonic
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from nacl.exceptions import BadSignatureError
 from nacl.signing import VerifyKey
 
+from drp.addresses import PinnedTransport, address_resolve
 from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
 from drp.sql import drp_exercise_insert
 from drp.tasks import drp_callback_task
@@ -73,6 +73,7 @@ EXERCISES: dict[str, str] = {
 REFUSED_EXERCISES = frozenset({"sale:opt-in", "sale:opt_in"})
 REGIMES = {"ccpa": Regime.CALIFORNIA}
 REPLAY_MESSAGE = "This signed message was already received."
+CALLBACK_NOT_PUBLIC = "`status_callback` must point to a public address."
 
 
 class DrpError(Exception):
@@ -231,8 +232,9 @@ def drp_token_issue(*, agent_id: str, body: bytes) -> tuple[DrpAgent, str]:
 # --- exercise ------------------------------------------------------------------------------------------
 
 
-def _callback_check(url: str) -> str:
-    """A status callback must be HTTPS on a public address (it is called from our workers: no SSRF)."""
+def _callback_check(url: str, *, resolve: bool = True) -> str:
+    """A status callback must be HTTPS on a public address (it is called from our workers: no SSRF);
+    `resolve=False` leaves the address to the caller, which connects to the one it checked."""
     if not url:
         return ""
     if not isinstance(url, str) or len(url) > 500:
@@ -241,17 +243,13 @@ def _callback_check(url: str) -> str:
     allowed = {"https", "http"} if settings.DRP_CALLBACK_ALLOW_HTTP else {"https"}
     if parts.scheme not in allowed or not parts.hostname or parts.username or parts.password:
         raise DrpError(400, "`status_callback` must be an https URL.", reason="callback")
-    if not settings.DRP_CALLBACK_ALLOW_PRIVATE and not _public_host(parts.hostname, parts.port):
-        raise DrpError(400, "`status_callback` must point to a public address.", reason="callback")
+    if (
+        resolve
+        and not settings.DRP_CALLBACK_ALLOW_PRIVATE
+        and address_resolve(parts.hostname, parts.port) is None
+    ):
+        raise DrpError(400, CALLBACK_NOT_PUBLIC, reason="callback")
     return url
-
-
-def _public_host(host: str, port: int | None) -> bool:
-    try:
-        addresses = {info[4][0] for info in socket.getaddrinfo(host, port or 443, proto=socket.IPPROTO_TCP)}
-    except (OSError, UnicodeError):
-        return False
-    return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_global for a in addresses)
 
 
 def _form_data(claims: dict[str, Any], kind: str, regime: str) -> dict[str, str]:
@@ -504,22 +502,27 @@ def drp_callback_send(*, drp_request_id: int) -> int:
     Raises OSError (retried with backoff by the task) when the agent does not answer 2xx. The current
     status, not the one at the change, is sent: the latest is what the agent needs.
     """
-    import httpx
-
     drp_request = DrpRequest.objects.select_related(
         "privacy_request__submission__agent_authorization", "agent"
     ).get(pk=drp_request_id)
     if not drp_request.agent.enabled:
         return 0
-    url = _callback_check(drp_request.status_callback)
+    # Checked again at send, on the one resolution the connection then uses (no DNS rebinding).
+    url = _callback_check(drp_request.status_callback, resolve=False)
+    parts = urlsplit(url)
+    host = parts.hostname
+    address = address_resolve(host, parts.port, allow_private=settings.DRP_CALLBACK_ALLOW_PRIVATE)
+    if address is None:
+        raise DrpError(400, CALLBACK_NOT_PUBLIC, reason="callback")
     try:
-        response = httpx.post(
-            url,
-            content=json.dumps(drp_status(drp_request)),
-            headers={"Content-Type": "application/json"},
+        with httpx.Client(
+            transport=PinnedTransport(host=host, address=address),
             timeout=settings.DRP_CALLBACK_TIMEOUT_SECONDS,
             follow_redirects=False,
-        )
+        ) as client:
+            response = client.post(
+                url, content=json.dumps(drp_status(drp_request)), headers={"Content-Type": "application/json"}
+            )
     except httpx.HTTPError as exc:
         raise OSError(f"drp callback for {drp_request.pk} failed: {type(exc).__name__}") from None
     if not 200 <= response.status_code < 300:
