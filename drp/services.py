@@ -397,7 +397,8 @@ def drp_revoke(*, agent: DrpAgent, request_id: str, body: bytes) -> DrpRequest:
         if request.status == Status.FULFILLING:
             _fulfilling_revoke(request)
         else:
-            # The agent's words stay in the DRP row: a free-text reason may hold personal data.
+            # The agent's words stay in the DRP row, never in the event: a free-text reason may hold
+            # personal data (blanked with the submission's, drp_purge_hook).
             request_transition(
                 request=request, to=Status.WITHDRAWN, actor_label="agent", reason="drp_revoked"
             )
@@ -494,6 +495,14 @@ def drp_transition_hook(*, request: PrivacyRequest, event) -> None:
     if drp_request is None:
         return
     outbox_task(drp_callback_task, drp_request.pk, key=f"drp-callback:{drp_request.pk}:{event.pk}")
+
+
+def drp_purge_hook(*, submission_ids: list[int]) -> None:
+    """The revoke reason is the agent's free text and may name the person: it goes with the submission's
+    personal data."""
+    DrpRequest.objects.filter(privacy_request__submission_id__in=submission_ids).exclude(
+        revoke_reason=""
+    ).update(revoke_reason="")
 
 
 def drp_callback_send(*, drp_request_id: int) -> int:

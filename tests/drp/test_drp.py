@@ -498,3 +498,31 @@ def test_a_drp_request_is_announced_to_the_staff_tools_webhooks_like_any_other(
     submit(agent, django_capture_on_commit_callbacks, "deletion")
     payloads = [json.loads(r.body) for r in webhook_server.wait_for(1)]
     assert [(p["event"], p["kind"]) for p in payloads] == [("request.received", "delete")]
+
+
+def test_the_revoke_reason_is_purged_with_the_submissions_personal_data(
+    agent, maya, django_capture_on_commit_callbacks
+):
+    request_id = submit(agent, django_capture_on_commit_callbacks, "deletion")[1]["request_id"]
+    with django_capture_on_commit_callbacks(execute=False) as purges:
+        assert agent.revoke(request_id, reason="Maya Chen asked me to stop, call 415-555-0101")[0] == 200
+    assert DrpRequest.objects.get().revoke_reason.startswith("Maya Chen")  # kept until the purge runs
+
+    for purge in purges:  # after commit: the closed submission's personal data is blanked
+        purge()
+
+    request = drp_privacy_request()
+    assert request.submission.personal_data_purged_at is not None and request.submission.first_name == ""
+    assert DrpRequest.objects.get().revoke_reason == ""
+
+
+def test_the_retention_purge_blanks_a_revoke_reason_too(agent, maya, django_capture_on_commit_callbacks):
+    from staff.retention import records_purge
+
+    request_id = submit(agent, django_capture_on_commit_callbacks, "deletion")[1]["request_id"]
+    with django_capture_on_commit_callbacks(execute=False):  # the close-time purge does not run
+        agent.revoke(request_id, reason="Maya Chen asked me to stop")
+    PrivacyRequest.objects.update(closed_at=now() - timedelta(days=800))
+
+    assert records_purge() == 1
+    assert DrpRequest.objects.get().revoke_reason == ""
