@@ -252,6 +252,22 @@ def _callback_check(url: str, *, resolve: bool = True) -> str:
     return url
 
 
+class _SharedFields(dict):
+    """Field definitions handed to each form as they are, instead of deep-copied (Form.__init__)."""
+
+    def __deepcopy__(self, memo):
+        return dict(self)
+
+
+class ClaimsForm(RequestForm):
+    """The web request form, validating an agent's identity claims: the same fields, cleaning and
+    messages. It is never rendered, and validation changes no field, so the fields are shared rather than
+    deep-copied per message (which was most of the form's 1.8 ms: the choice lists of states and kinds)."""
+
+
+ClaimsForm.base_fields = _SharedFields(RequestForm.base_fields)
+
+
 def _form_data(claims: dict[str, Any], kind: str, regime: str) -> dict[str, str]:
     """The schema.org/Person and OpenID address claims (§3.04) as the web request form's fields, so that
     they are validated and normalised exactly as a person's typing is."""
@@ -289,7 +305,7 @@ def _regime(claims: dict[str, Any]) -> str:
     return state if state in Regime.values else Regime.OTHER
 
 
-def _form_errors(form: RequestForm) -> str:
+def _form_errors(form: ClaimsForm) -> str:
     names = {
         "first_name": "name",
         "last_name": "name",
@@ -323,7 +339,7 @@ def drp_exercise_submit(*, agent: DrpAgent, body: bytes) -> DrpRequest:
         raise DrpError(400, "`agent-request-id` must be a string of at most 200 characters.", reason="claims")
     callback = _callback_check(claims.get("status_callback") or "")
     regime = _regime(claims)
-    form = RequestForm(data=_form_data(claims, EXERCISES[exercise], regime))
+    form = ClaimsForm(data=_form_data(claims, EXERCISES[exercise], regime))
     if not form.is_valid():
         raise DrpError(400, _form_errors(form), reason="claims")
     contact = agent.technical_contact or agent.business_contact
