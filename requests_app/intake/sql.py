@@ -54,14 +54,22 @@ def row_select(name: str, obj, *, parents: dict[str, str] = (), source: str = ""
     return sql, params
 
 
+def _values_rows(objs, *, skip: str, extra) -> tuple[list[str], list[str], list]:
+    """The VALUES rows of several instances of one model (without the `skip` foreign key), each led by
+    the parameters `extra(position, obj)` returns; and the columns, aliased `c0, c1, …`."""
+    rows, params, columns = [], [], []
+    for position, obj in enumerate(objs):
+        columns, placeholders, values = columns_and_values(obj, skip=(skip,))
+        leading = extra(position, obj)
+        rows.append(f"({', '.join(['%s'] * len(leading) + placeholders)})")
+        params += [*leading, *values]
+    return rows, columns, params
+
+
 def requests_cte(requests: list[PrivacyRequest], *, submission: str = "s") -> tuple[str, list]:
     """`r AS (…)`: the requests of the submission CTE `submission`, returning id and reference."""
-    rows, params, columns = [], [], None
-    for request in requests:
-        columns, placeholders, values = columns_and_values(request, skip=("submission_id",))
-        rows.append(f"({', '.join(placeholders)})")
-        params += values
-    v = [f"r{i}" for i in range(len(columns))]
+    rows, columns, params = _values_rows(requests, skip="submission_id", extra=lambda _i, _r: [])
+    v = [f"c{i}" for i in range(len(columns))]
     sql = (
         f"r AS (INSERT INTO {table(PrivacyRequest)} (submission_id, {', '.join(columns)}) "
         f"SELECT {submission}.id, {', '.join('v.' + c for c in v)} FROM {submission}, "
@@ -72,12 +80,10 @@ def requests_cte(requests: list[PrivacyRequest], *, submission: str = "s") -> tu
 
 def events_cte(events: list[RequestEvent]) -> tuple[str, list]:
     """`e AS (…)`: the events of the requests CTE `r`, matched by reference, inserted in list order."""
-    rows, params, columns = [], [], None
-    for position, event in enumerate(events):
-        columns, placeholders, values = columns_and_values(event, skip=("request_id",))
-        rows.append(f"(%s, %s, {', '.join(placeholders)})")
-        params += [position, event.request.reference, *values]
-    v = [f"e{i}" for i in range(len(columns))]
+    rows, columns, params = _values_rows(
+        events, skip="request_id", extra=lambda position, event: [position, event.request.reference]
+    )
+    v = [f"c{i}" for i in range(len(columns))]
     sql = (
         f"e AS (INSERT INTO {table(RequestEvent)} (request_id, {', '.join(columns)}) "
         f"SELECT r.id, {', '.join('w.' + c for c in v)} FROM r JOIN "
