@@ -268,7 +268,7 @@ class ClaimsForm(RequestForm):
 ClaimsForm.base_fields = _SharedFields(RequestForm.base_fields)
 
 
-def _form_data(claims: dict[str, Any], kind: str, regime: str) -> dict[str, str]:
+def claims_form_data(claims: dict[str, Any], kind: str, regime: str) -> dict[str, str]:
     """The schema.org/Person and OpenID address claims (§3.04) as the web request form's fields, so that
     they are validated and normalised exactly as a person's typing is."""
     given, family = claims.get("given_name") or "", claims.get("family_name") or ""
@@ -339,7 +339,7 @@ def drp_exercise_submit(*, agent: DrpAgent, body: bytes) -> DrpRequest:
         raise DrpError(400, "`agent-request-id` must be a string of at most 200 characters.", reason="claims")
     callback = _callback_check(claims.get("status_callback") or "")
     regime = _regime(claims)
-    form = ClaimsForm(data=_form_data(claims, EXERCISES[exercise], regime))
+    form = ClaimsForm(data=claims_form_data(claims, EXERCISES[exercise], regime))
     if not form.is_valid():
         raise DrpError(400, _form_errors(form), reason="claims")
     contact = agent.technical_contact or agent.business_contact

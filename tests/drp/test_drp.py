@@ -538,12 +538,12 @@ def test_the_retention_purge_blanks_a_revoke_reason_too(agent, maya, django_capt
     ],
 )
 def test_the_claims_form_validates_exactly_as_the_web_request_form(claims):
-    from drp.services import ClaimsForm, _form_data
+    from drp.services import ClaimsForm, claims_form_data
     from requests_app.intake.forms import RequestForm
 
-    data = _form_data(claims, Kind.DELETE, "CA")
+    data = claims_form_data(claims, Kind.DELETE, "CA")
     web, drp = RequestForm(data=data), ClaimsForm(data=data)
     assert web.is_valid() == drp.is_valid()
     assert web.errors == drp.errors and web.cleaned_data == drp.cleaned_data
     # Sharing the field definitions leaves nothing behind for the next message.
-    assert ClaimsForm(data=_form_data(MAYA_CLAIMS, Kind.DELETE, "CA")).is_valid()
+    assert ClaimsForm(data=claims_form_data(MAYA_CLAIMS, Kind.DELETE, "CA")).is_valid()
