@@ -11,6 +11,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from staff.mfa import staff_event_record
+
 from .exceptions import ApiError
 from .models import ApiToken, ApiTokenUse
 
@@ -31,8 +33,10 @@ class CreatedToken:
 
 
 def api_token_create(
-    *, user, name: str, days: int = DEFAULT_DAYS, now: datetime | None = None
+    *, user, name: str, days: int = DEFAULT_DAYS, now: datetime | None = None, actor=None
 ) -> CreatedToken:
+    """A new token for `user`; with `actor` (a staff member on /staff/api-tokens/) the creation is audited
+    as a StaffEvent (token prefix and owner, never the secret)."""
     name = (name or "").strip()
     if not name:
         raise ApiError(_("Name the token (what it is for)."), code="missing_name")
@@ -41,24 +45,46 @@ def api_token_create(
     now = now or timezone.now()
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
-    token = ApiToken.objects.create(
-        user=user,
-        name=name[:100],
-        prefix=prefix,
-        secret_hash=token_hash(secret),
-        created_at=now,
-        expires_at=now + timedelta(days=days),
-    )
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name=name[:100],
+            prefix=prefix,
+            secret_hash=token_hash(secret),
+            created_at=now,
+            expires_at=now + timedelta(days=days),
+        )
+        if actor is not None:
+            _token_event(name="api.token.created", actor=actor, token=token, data={"days": days})
     return CreatedToken(token=token, secret=secret)
 
 
-def api_token_revoke(*, token: ApiToken) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, actor=None) -> ApiToken:
+    """Revoke once (a second call changes nothing); with `actor`, audited as a StaffEvent."""
     with transaction.atomic():
         locked = ApiToken.objects.select_for_update().get(pk=token.pk)
-        if locked.revoked_at is None:
+        already = locked.revoked_at is not None
+        if not already:
             locked.revoked_at = timezone.now()
             locked.save(update_fields=["revoked_at"])
+        if actor is not None:
+            _token_event(name="api.token.revoked", actor=actor, token=locked, data={"already": already})
     return locked
+
+
+def api_tokens_list(*, actor, everyone: bool) -> list[ApiToken]:
+    """The actor's own tokens, or everyone's; looking is audited too (who saw which list)."""
+    tokens = ApiToken.objects.select_related("user").order_by("-created_at", "-pk")
+    if not everyone:
+        tokens = tokens.filter(user=actor)
+    staff_event_record(name="api.token.listed", actor=actor, data={"scope": "all" if everyone else "own"})
+    return list(tokens[:500])
+
+
+def _token_event(*, name: str, actor, token: ApiToken, data: dict) -> None:
+    staff_event_record(
+        name=name, actor=actor, data={"token": token.prefix, "owner_id": token.user_id, **data}
+    )
 
 
 def api_token_authenticate(*, secret: str) -> ApiToken | None:

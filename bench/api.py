@@ -8,7 +8,8 @@ with N threads on persistent connections (http.client), N = 16 by default:
      new requester; the server checks each signature, the token, the claims, then records the request.
 Messages are signed before the clock starts: the signing is the agent's cost, the check is ours.
 Prints requests/s, p50/p99 and the ratio DRP/web form. Target: ratio >= 0.8, p99 < 150 ms at 16.
-Run: `.venv/bin/python bench/api.py [--seconds 10] [--concurrency 16]`. Rate limiting is off (one IP).
+Run: `.venv/bin/python bench/api.py [--seconds 10] [--concurrency 16] [--rounds 1]`; with --rounds N the two
+scenarios alternate N times (fairer on a machine whose load drifts). Rate limiting is off (one IP).
 """
 
 import argparse
@@ -70,6 +71,20 @@ def drive(bodies, *, path: str, headers: dict, seconds: float, concurrency: int)
         "p99": latencies[int(len(latencies) * 0.99) - 1],
         "errors": errors[0],
         "count": len(latencies),
+        "latencies": latencies,
+        "took": took,
+    }
+
+
+def combined(runs: list[dict]) -> dict:
+    """Several runs of one scenario as one: total rate, latency percentiles over every request."""
+    latencies = sorted(x for r in runs for x in r["latencies"])
+    return {
+        "rps": sum(r["count"] for r in runs) / sum(r["took"] for r in runs),
+        "p50": statistics.median(latencies),
+        "p99": latencies[int(len(latencies) * 0.99) - 1],
+        "errors": sum(r["errors"] for r in runs),
+        "count": len(latencies),
     }
 
 
@@ -108,6 +123,12 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate web/DRP runs this many times (a drifting load hits both)",
+    )
     args = parser.parse_args()
     var = Path(tempfile.mkdtemp(prefix="rk-bench-api-"))
     env = portal_env(var=var, db=DB, queue="bench-api")
@@ -128,27 +149,32 @@ def main() -> None:
             "Referer": f"{base}/",
         }
         drp_headers = {"Content-Type": "text/plain", "Authorization": f"Bearer {agent.token}"}
-        budget = int(args.seconds * 1500) + 2000  # more messages than the server can take in the time
+        # More messages than the server can take in the time.
+        budget = int(args.rounds * args.seconds * 1500) + 2000
         print(f"signing {budget * 2} DRP messages (warm-up and run) ...", flush=True)
         warm, bodies = drp_bodies(agent, 400), drp_bodies(agent, budget)
         # Warm-up, not measured: workers import lazily and compile templates on first use.
         drive(form_bodies(csrf, 400), path="/requests/new/", headers=form_headers, seconds=2, concurrency=4)
         drive(iter(warm), path="/v1/data-rights-request", headers=drp_headers, seconds=2, concurrency=4)
         print(
-            f"gunicorn 2 sync workers, PostgreSQL, Redis broker; {args.concurrency} client threads, {args.seconds:.0f}s"
+            f"gunicorn 2 sync workers, PostgreSQL, Redis broker; {args.concurrency} client threads, "
+            f"{args.rounds} x {args.seconds:.0f}s per scenario, alternating"
         )
         print(f"{'scenario':<34}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'count':>8}")
-        web = drive(
-            (b for i, b in enumerate(form_bodies(csrf, budget + 10**6)) if i >= 400),
-            path="/requests/new/",
-            headers=form_headers,
-            seconds=args.seconds,
-            concurrency=args.concurrency,
-        )
-        drp = drive(
-            iter(bodies), path="/v1/data-rights-request", headers=drp_headers, seconds=args.seconds,
-            concurrency=args.concurrency,
-        )  # fmt: skip
+        forms, signed = form_bodies(csrf, 400 + args.rounds * budget), iter(bodies)
+        for _ in range(400):
+            next(forms)  # the warm-up's requesters
+        webs, drps = [], []
+        for _round in range(args.rounds):
+            webs.append(
+                drive(forms, path="/requests/new/", headers=form_headers, seconds=args.seconds,
+                      concurrency=args.concurrency)
+            )  # fmt: skip
+            drps.append(
+                drive(signed, path="/v1/data-rights-request", headers=drp_headers, seconds=args.seconds,
+                      concurrency=args.concurrency)
+            )  # fmt: skip
+        web, drp = combined(webs), combined(drps)
         for name, r in (("web form POST (baseline)", web), ("DRP signed exercise", drp)):
             print(
                 f"{name:<34}{r['rps']:>9.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>8}{r['count']:>8}"

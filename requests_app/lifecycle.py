@@ -52,6 +52,9 @@ ON_CLOSE_HOOKS: list[Callable[..., None]] = []
 RELEASE_CHECKS: list[Callable[[PrivacyRequest], str | None]] = []
 ON_TRANSITION_HOOKS: list[Callable[..., None]] = []
 ON_ACKNOWLEDGED_HOOKS: list[Callable[..., None]] = []
+# Purge hooks: called with submission_ids= inside the transaction that blanks those submissions' personal
+# data (at close, or at the end of retention), for what a channel keeps of the person elsewhere.
+ON_PURGE_HOOKS: list[Callable[..., None]] = []
 
 
 def lifecycle_hooks_register(
@@ -60,11 +63,19 @@ def lifecycle_hooks_register(
     release_checks: list[Callable[[PrivacyRequest], str | None]] = (),
     on_transition: list[Callable[..., None]] = (),
     on_acknowledged: list[Callable[..., None]] = (),
+    on_purge: list[Callable[..., None]] = (),
 ) -> None:
     ON_CLOSE_HOOKS.extend(hook for hook in on_close if hook not in ON_CLOSE_HOOKS)
     RELEASE_CHECKS.extend(check for check in release_checks if check not in RELEASE_CHECKS)
     ON_TRANSITION_HOOKS.extend(hook for hook in on_transition if hook not in ON_TRANSITION_HOOKS)
     ON_ACKNOWLEDGED_HOOKS.extend(hook for hook in on_acknowledged if hook not in ON_ACKNOWLEDGED_HOOKS)
+    ON_PURGE_HOOKS.extend(hook for hook in on_purge if hook not in ON_PURGE_HOOKS)
+
+
+def personal_data_purged(*, submission_ids: list[int]) -> None:
+    """Those submissions' personal data was just blanked (call inside that transaction): the purge hooks."""
+    for hook in ON_PURGE_HOOKS:
+        hook(submission_ids=submission_ids)
 
 
 def request_acknowledged_record(
@@ -72,10 +83,23 @@ def request_acknowledged_record(
 ) -> RequestEvent:
     """The receipt of `request` was confirmed (call inside the transaction that stamps it): the audit
     event, then the acknowledgement hooks."""
-    event = event_record(request=request, name="requests.request.acknowledged", data=data)
+    event = acknowledged_event_build(request=request, data=data)
+    event.save()
+    acknowledged_hooks_run(request=request)
+    return event
+
+
+def acknowledged_event_build(*, request: PrivacyRequest, data: dict[str, Any] | None = None) -> RequestEvent:
+    """The unsaved audit event of a confirmation of receipt, for intake paths that write their rows in
+    bulk; they run `acknowledged_hooks_run` later, in a task (the hooks must be idempotent)."""
+    return RequestEvent(
+        request=request, name="requests.request.acknowledged", actor_label="system", data=data or {}
+    )
+
+
+def acknowledged_hooks_run(*, request: PrivacyRequest) -> None:
     for hook in ON_ACKNOWLEDGED_HOOKS:
         hook(request=request)
-    return event
 
 
 def event_record(
@@ -167,13 +191,6 @@ def requests_save(requests: list[PrivacyRequest], events: list[RequestEvent]) ->
     with transaction.atomic(savepoint=False):
         PrivacyRequest.objects.bulk_create(requests)
         RequestEvent.objects.bulk_create(events)
-
-
-def requests_open(**kwargs: Any) -> list[PrivacyRequest]:
-    """`requests_build`, then `requests_save`."""
-    requests, events = requests_build(**kwargs)
-    requests_save(requests, events)
-    return requests
 
 
 def request_transition(

@@ -50,6 +50,8 @@ class Action(StrEnum):
     # A request received by telephone, mail or e-mail, entered through the API on the consumer's behalf
     # with the web form's validation (issue 12): analysts and above, and service accounts holding that role.
     SUBMIT_ON_BEHALF = "submit_on_behalf"
+    # API tokens (/staff/api-tokens/): list everyone's, create (for oneself or a service account), revoke.
+    MANAGE_API_TOKENS = "manage_api_tokens"
 
 
 A = Action
@@ -76,7 +78,7 @@ _APPROVER = _ANALYST | {
     A.DECIDE_CORRECTION,
     A.SKIP_SYSTEM,
 }
-_ADMIN = _APPROVER | {A.EXPORT_LOG}
+_ADMIN = _APPROVER | {A.EXPORT_LOG, A.MANAGE_API_TOKENS}
 
 ROLE_ACTIONS: dict[Role, frozenset[Action]] = {
     Role.VIEWER: _VIEWER,

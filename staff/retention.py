@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from records.vault import vault_delete
 from requests_app.appeals.models import Appeal
+from requests_app.lifecycle import personal_data_purged
 from requests_app.models import (
     OwnerTask,
     PrivacyRequest,
@@ -65,6 +66,7 @@ def records_purge(*, now: datetime | None = None) -> int:
             if not ids:
                 break
             Submission.objects.filter(pk__in=ids).update(**BLANK_SUBMISSION, personal_data_purged_at=now)
+            personal_data_purged(submission_ids=ids)
             requests = PrivacyRequest.objects.filter(submission_id__in=ids)
             request_ids = list(requests.values_list("pk", flat=True))
             requests.update(consumer=None, extension_reason="")

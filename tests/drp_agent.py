@@ -128,3 +128,12 @@ MAYA_CLAIMS = {
         "country": "US",
     },
 }
+
+
+def load_directory(tmp_path, *agents: DrpTestAgent) -> None:
+    """Write the agents' directory entries as an `agents.json` and load it (`drp_agents_load`)."""
+    from django.core.management import call_command
+
+    path = tmp_path / "agents.json"
+    path.write_text(json.dumps([a.directory_entry() for a in agents]))
+    call_command("drp_agents_load", str(path))

@@ -33,6 +33,7 @@ from django.utils.translation import gettext as _
 from records.models import Consumer
 from records.vault import vault_delete, vault_get, vault_put
 from requests_app.agents.tasks import (
+    agent_acknowledged_hooks_task,
     agent_acknowledgement_task,
     agent_confirmation_task,
     agent_process_task,
@@ -41,15 +42,19 @@ from requests_app.agents.tasks import (
 from requests_app.emails import email_send
 from requests_app.exceptions import RequestError
 from requests_app.lifecycle import (
+    acknowledged_event_build,
+    acknowledged_hooks_run,
     event_record,
     request_acknowledged_record,
     request_transition,
-    requests_open,
+    requests_build,
+    requests_save,
 )
 from requests_app.models import (
     AgentAuthorization,
     Channel,
     PrivacyRequest,
+    RequestEvent,
     Status,
     Submission,
 )
@@ -123,6 +128,97 @@ def agent_document_sanitize(*, name: str, stream: BinaryIO) -> SanitizedUpload:
     return sanitize_upload(name=name, stream=stream, max_bytes=settings.UPLOAD_MAX_BYTES, clamd=clamd)
 
 
+@dataclass
+class AgentSubmission:
+    """An agent's submission built and not yet saved: the rows, and the tasks (each taking the
+    authorization's primary key) to enqueue with them."""
+
+    submission: Submission
+    authorization: AgentAuthorization
+    requests: list[PrivacyRequest]
+    events: list[RequestEvent]
+    tasks: list
+
+
+def agent_submission_build(
+    *,
+    kinds: list[str],
+    consumer: RequesterDetails,
+    agent: AgentDetails,
+    document_type: str,
+    document: SanitizedUpload | None = None,
+    stored=None,
+    language: str = "en",
+    ip: str = "",
+    user_agent: str = "",
+    regime: str = Regime.CALIFORNIA,
+    data_range: tuple[date | None, date | None] = (None, None),
+    channel: str = Channel.WEB,
+) -> AgentSubmission:
+    """The rows of an agent's submission, unsaved; `agent_request_submit` saves them with the ORM and the
+    DRP intake in one statement on PostgreSQL (drp/sql.py), so both write the same rows."""
+    now = timezone.now()
+    directory = document_type == AgentAuthorization.DocumentType.DRP_DIRECTORY
+    submission = Submission(
+        channel=channel,
+        language=language,
+        ip_hash=ip_hash(ip),
+        user_agent=user_agent[:300],
+        acknowledged_at=now if directory else None,
+        **consumer.__dict__,
+    )
+    authorization = AgentAuthorization(
+        submission=submission,
+        agent_name=agent.name,
+        agent_email=agent.email,
+        agent_organisation=agent.organisation,
+        agent_is_entity=agent.is_entity,
+        agent_sos_number=agent.sos_number,
+        document_type=document_type,
+        **(_document_fields(document, stored) if stored else {}),
+        review=R.ACCEPTED if directory else R.PENDING,
+        reviewed_at=now if directory else None,
+    )
+    requests, events = requests_build(
+        submission=submission,
+        kinds=kinds,
+        regime=regime,
+        data_range=data_range,
+        first_status=lambda kind: Status.AWAITING_VERIFICATION,
+        actor_label="agent",
+        data={"channel": channel, "agent": True, "document_type": document_type},
+    )
+    for request in requests:
+        if directory:
+            # The HTTP answer is the acknowledgement; its hooks (the API's webhooks) run in a task, off the
+            # agent's request path.
+            events.append(
+                RequestEvent(
+                    request=request,
+                    name="agents.document.accepted",
+                    actor_label="system",
+                    reason="drp_directory",
+                )
+            )
+            events.append(acknowledged_event_build(request=request, data={"to": "agent"}))
+            continue
+        events.append(
+            RequestEvent(
+                request=request,
+                name="agents.document.stored",
+                actor_label="agent",
+                data={
+                    "content_type": document.content_type,
+                    "pages": document.pages,
+                    "removed": list(document.removed),
+                    "sha256": stored.sha256,
+                },
+            )
+        )
+    tasks = [agent_acknowledged_hooks_task if directory else agent_acknowledgement_task, agent_process_task]
+    return AgentSubmission(submission, authorization, requests, events, tasks)
+
+
 def agent_request_submit(
     *,
     kinds: list[str],
@@ -146,67 +242,38 @@ def agent_request_submit(
     confirms at their on-record address, the same matching, limits and release checks. `on_created` runs
     in the same transaction (the DRP channel records its own row there).
     """
-    now = timezone.now()
     directory = document_type == AgentAuthorization.DocumentType.DRP_DIRECTORY
     if directory != (document is None):
         raise ValueError("a document is required, except for an agent of the DRP directory")
     stored = None if document is None else vault_put(content=document.content, folder=DOCUMENT_FOLDER)
+    built = agent_submission_build(
+        kinds=kinds,
+        consumer=consumer,
+        agent=agent,
+        document_type=document_type,
+        document=document,
+        stored=stored,
+        language=language,
+        ip=ip,
+        user_agent=user_agent,
+        regime=regime,
+        data_range=data_range,
+        channel=channel,
+    )
+    submission, authorization, requests = built.submission, built.authorization, built.requests
     try:
         with transaction.atomic():
-            submission = Submission.objects.create(
-                channel=channel,
-                language=language,
-                ip_hash=ip_hash(ip),
-                user_agent=user_agent[:300],
-                acknowledged_at=now if directory else None,
-                **consumer.__dict__,
-            )
-            authorization = AgentAuthorization.objects.create(
-                submission=submission,
-                agent_name=agent.name,
-                agent_email=agent.email,
-                agent_organisation=agent.organisation,
-                agent_is_entity=agent.is_entity,
-                agent_sos_number=agent.sos_number,
-                document_type=document_type,
-                **(_document_fields(document, stored) if stored else {}),
-                review=R.ACCEPTED if directory else R.PENDING,
-                reviewed_at=now if directory else None,
-            )
-            requests = requests_open(
-                submission=submission,
-                kinds=kinds,
-                regime=regime,
-                data_range=data_range,
-                first_status=lambda kind: Status.AWAITING_VERIFICATION,
-                actor_label="agent",
-                data={"channel": channel, "agent": True, "document_type": document_type},
-            )
-            for request in requests:
-                if directory:
-                    event_record(request=request, name="agents.document.accepted", reason="drp_directory")
-                    request_acknowledged_record(request=request, data={"to": "agent"})
-                    continue
-                event_record(
-                    request=request,
-                    name="agents.document.stored",
-                    actor_label="agent",
-                    data={
-                        "content_type": document.content_type,
-                        "pages": document.pages,
-                        "removed": list(document.removed),
-                        "sha256": stored.sha256,
-                    },
-                )
+            submission.save()
+            authorization.save()
+            requests_save(requests, built.events)
             if not directory:
                 # A directory agent files at scale by design (staff disable it in the admin if need be);
                 # the warning is for a person's agent filing more than a person would.
-                _volume_check(authorization=authorization, requests=requests, now=now)
+                _volume_check(authorization=authorization, requests=requests, now=submission.created_at)
             if on_created is not None:
                 on_created(authorization, requests)
-            if not directory:
-                outbox_task(agent_acknowledgement_task, authorization.pk)
-            outbox_task(agent_process_task, authorization.pk)
+            for task in built.tasks:
+                outbox_task(task, authorization.pk, key=f"{task.name}:{authorization.pk}")
     except BaseException:
         if stored is not None:
             vault_delete(stored.name)  # a failed submission leaves no file behind
@@ -264,6 +331,16 @@ def agent_acknowledgement_send(*, authorization_id: int) -> bool:
         for request in requests:
             request_acknowledged_record(request=request, data={"to": "agent"})
     return True
+
+
+def agent_acknowledged_hooks_run(*, authorization_id: int) -> None:
+    """The acknowledgement hooks of a submission acknowledged at intake (a DRP agent's), run by a task so
+    that the hooks' look-ups are not on the agent's request path; the hooks are idempotent."""
+    with transaction.atomic():
+        for request in PrivacyRequest.objects.filter(
+            submission__agent_authorization=authorization_id
+        ).order_by("pk"):
+            acknowledged_hooks_run(request=request)
 
 
 # --- matching and the consumer's confirmation ----------------------------------------------------------

@@ -12,6 +12,13 @@ def agent_acknowledgement_task(authorization_id: int) -> None:
     agent_acknowledgement_send(authorization_id=authorization_id)
 
 
+@shared_task(base=RetryingTask, name="requests.agents.acknowledged_hooks")
+def agent_acknowledged_hooks_task(authorization_id: int) -> None:
+    from requests_app.agents.services import agent_acknowledged_hooks_run
+
+    agent_acknowledged_hooks_run(authorization_id=authorization_id)
+
+
 @shared_task(base=RetryingTask, name="requests.agents.process")
 def agent_process_task(authorization_id: int) -> None:
     from requests_app.agents.services import agent_authorization_process

@@ -27,7 +27,7 @@ from records.suppression import suppression_record
 from requests_app.deletion.tasks import deletion_execute_task, deletion_response_task
 from requests_app.emails import email_send
 from requests_app.fulfilment import fulfilling_request_lock
-from requests_app.lifecycle import event_record, request_transition
+from requests_app.lifecycle import event_record, personal_data_purged, request_transition
 from requests_app.models import (
     DeletionCase,
     Kind,
@@ -343,6 +343,7 @@ def submission_purge_if_closed(*, submission_id: int) -> bool:
         setattr(submission, name, blank)
     submission.personal_data_purged_at = timezone.now()
     submission.save(update_fields=[*SUBMISSION_PERSONAL_FIELDS, "personal_data_purged_at"])
+    personal_data_purged(submission_ids=[submission.pk])
     return True
 
 

@@ -32,7 +32,7 @@ from django.utils.translation import gettext_lazy
 from records.models import Consumer
 from requests_app.emails import email_language, email_send
 from requests_app.fulfilment import request_approve
-from requests_app.lifecycle import event_record, request_transition
+from requests_app.lifecycle import event_record, personal_data_purged, request_transition
 from requests_app.models import (
     CLOSED_STATUSES,
     NO_MATCHING_RECORDS,
@@ -534,6 +534,7 @@ def submission_purge_verification_data(*, submission_id: int) -> bool:
             setattr(submission, field, None if field == "date_of_birth" else "")
         submission.personal_data_purged_at = now
         submission.save(update_fields=[*PURGED_SUBMISSION_FIELDS, "personal_data_purged_at"])
+        personal_data_purged(submission_ids=[submission.pk])
         declarations = submission.declarations.filter(purged_at__isnull=True).update(
             signed_name="", ip_hash="", user_agent="", purged_at=now
         )

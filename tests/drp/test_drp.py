@@ -16,34 +16,13 @@ from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
 from drp.services import drp_seen_purge
 from requests_app.fulfilment import request_approve
 from requests_app.models import AgentAuthorization, Channel, Kind, PrivacyRequest, RequestEvent, Status
-from tests.drp_agent import MAYA_CLAIMS, DjangoTransport, DrpTestAgent, now
+from tests.drp_agent import MAYA_CLAIMS, DjangoTransport, DrpTestAgent, load_directory, now
 from tests.factories import staff_member
-from tests.requests_app.flow_helpers import maya_consumer
 
 pytestmark = pytest.mark.django_db
 
 CONFIRM = reverse("requests_app:confirm_open")
 CONFIRM_ANSWER = reverse("requests_app:confirm_answer")
-
-
-@pytest.fixture
-def maya():
-    return maya_consumer()  # README's demo person, as she is in our records
-
-
-def load_directory(tmp_path, *agents: DrpTestAgent) -> None:
-    path = tmp_path / "agents.json"
-    path.write_text(json.dumps([a.directory_entry() for a in agents]))
-    call_command("drp_agents_load", str(path))
-
-
-@pytest.fixture
-def agent(client, tmp_path):
-    test_agent = DrpTestAgent(DjangoTransport(client))
-    load_directory(tmp_path, test_agent)
-    status, data, _response = test_agent.setup()
-    assert status == 200, data
-    return test_agent
 
 
 def submit(agent, capture, exercise="access", claims=None, **extra):
@@ -519,3 +498,52 @@ def test_a_drp_request_is_announced_to_the_staff_tools_webhooks_like_any_other(
     submit(agent, django_capture_on_commit_callbacks, "deletion")
     payloads = [json.loads(r.body) for r in webhook_server.wait_for(1)]
     assert [(p["event"], p["kind"]) for p in payloads] == [("request.received", "delete")]
+
+
+def test_the_revoke_reason_is_purged_with_the_submissions_personal_data(
+    agent, maya, django_capture_on_commit_callbacks
+):
+    request_id = submit(agent, django_capture_on_commit_callbacks, "deletion")[1]["request_id"]
+    with django_capture_on_commit_callbacks(execute=False) as purges:
+        assert agent.revoke(request_id, reason="Maya Chen asked me to stop, call 415-555-0101")[0] == 200
+    assert DrpRequest.objects.get().revoke_reason.startswith("Maya Chen")  # kept until the purge runs
+
+    for purge in purges:  # after commit: the closed submission's personal data is blanked
+        purge()
+
+    request = drp_privacy_request()
+    assert request.submission.personal_data_purged_at is not None and request.submission.first_name == ""
+    assert DrpRequest.objects.get().revoke_reason == ""
+
+
+def test_the_retention_purge_blanks_a_revoke_reason_too(agent, maya, django_capture_on_commit_callbacks):
+    from staff.retention import records_purge
+
+    request_id = submit(agent, django_capture_on_commit_callbacks, "deletion")[1]["request_id"]
+    with django_capture_on_commit_callbacks(execute=False):  # the close-time purge does not run
+        agent.revoke(request_id, reason="Maya Chen asked me to stop")
+    PrivacyRequest.objects.update(closed_at=now() - timedelta(days=800))
+
+    assert records_purge() == 1
+    assert DrpRequest.objects.get().revoke_reason == ""
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [
+        MAYA_CLAIMS,
+        {**MAYA_CLAIMS, "email": "not an address"},
+        {**MAYA_CLAIMS, "name": "<script>", "phone_number": "12"},
+        {**MAYA_CLAIMS, "address": {"postal_code": "ABCDE", "region": "ZZ"}},
+    ],
+)
+def test_the_claims_form_validates_exactly_as_the_web_request_form(claims):
+    from drp.services import ClaimsForm, claims_form_data
+    from requests_app.intake.forms import RequestForm
+
+    data = claims_form_data(claims, Kind.DELETE, "CA")
+    web, drp = RequestForm(data=data), ClaimsForm(data=data)
+    assert web.is_valid() == drp.is_valid()
+    assert web.errors == drp.errors and web.cleaned_data == drp.cleaned_data
+    # Sharing the field definitions leaves nothing behind for the next message.
+    assert ClaimsForm(data=claims_form_data(MAYA_CLAIMS, Kind.DELETE, "CA")).is_valid()
