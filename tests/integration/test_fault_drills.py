@@ -344,7 +344,8 @@ def _fault_due(stack: Stack) -> bool:
 
 def _fault(stack: Stack, batch: Batch) -> dict:
     """Strike the drill's fault; the web tier takes LATE_KINDS meanwhile. Returns what it saw."""
-    seen: dict = {}
+    seen: dict = {"open_at_fault": PrivacyRequest.objects.exclude(status=Status.COMPLETED).count()}
+    struck = time.monotonic()
     if stack.fault == "redis":
         stack.redis.stop()
         before = Submission.objects.count()
@@ -362,6 +363,7 @@ def _fault(stack: Stack, batch: Batch) -> dict:
         seen["failed_while_down"] = OutboxMessage.objects.filter(attempts__gt=0, sent_at__isnull=True).count()
         stack.smtp.start()
     elif stack.fault == "postgres":
+        seen["postmaster_started"] = _postmaster_started()
         stack.cluster.ctl("restart")
         close_old_connections()
         for kind in LATE_KINDS:
@@ -369,6 +371,7 @@ def _fault(stack: Stack, batch: Batch) -> dict:
     else:
         for kind in LATE_KINDS:
             batch.submit(kind)
+    seen["fault_s"] = round(time.monotonic() - struck, 1)
     return seen
 
 
@@ -395,7 +398,7 @@ def test_every_request_ends_right_and_nothing_is_sent_twice_under_the_fault(clie
         close_old_connections()  # what Django does at each request's start
         batch.advance()
         if seen is None and _fault_due(stack):
-            seen = _fault(stack, batch)
+            seen = {"at_s": round(time.monotonic() - started, 1), **_fault(stack, batch)}
         if time.monotonic() - last_beat > SWEEP_SECONDS:
             _beat()
             last_beat = time.monotonic()
@@ -453,6 +456,9 @@ def test_every_request_ends_right_and_nothing_is_sent_twice_under_the_fault(clie
         assert seen["recorded_in_outage"] == len(LATE_KINDS) and seen["waiting_in_outbox"] > 0
     if stack.fault == "smtp":
         assert seen["failed_while_down"] > 0
+    if stack.fault == "postgres":  # the server every process used was restarted under them
+        assert _postmaster_started() > seen["postmaster_started"]
+    assert seen["open_at_fault"] > 0  # mid-run
     assert twice_by_id == 0 and twice_by_content == 0
     assert duration < DEADLINE_SECONDS
 
@@ -469,3 +475,9 @@ def _left() -> str:
         f"unsent outbox: {Counter(OutboxMessage.objects.filter(sent_at__isnull=True).values_list('kind', 'last_error'))}; "
         f"notices: {Counter(ProcessorNotice.objects.values_list('status', flat=True))}"
     )
+
+
+def _postmaster_started():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_postmaster_start_time()")
+        return cursor.fetchone()[0]
