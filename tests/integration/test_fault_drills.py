@@ -23,8 +23,10 @@ reaches the web tier, the workers and the drain at once, which a gunicorn subpro
 
 The one duplicate window left is the outbox's (requests_app.outbox.services): a worker killed after the
 SMTP server accepted a message and before its row's sent_at committed sends that message again, under the
-same Message-ID. The failpoints kill at step boundaries, never inside a relay, and a whole-worker kill can
-catch a relay of the other pool process only; with one pool process per worker that is its own relay.
+same Message-ID. The failpoints kill at step boundaries, never between a send and its mark (a whole-worker
+kill could catch a relay of another pool process; with one pool process per worker there is none). The
+PostgreSQL drill found a second one, now closed: a restart between the send and the mark made the drain
+send the mail again; the relay now marks it on a fresh connection (test_outbox.py has its unit test).
 """
 
 import random
@@ -337,9 +339,8 @@ def _settled() -> bool:
 
 
 def _fault_due(stack: Stack) -> bool:
-    """Mid-run: once a third of the batch is being carried out or is done."""
-    started = PrivacyRequest.objects.filter(status__in=[Status.FULFILLING, Status.COMPLETED]).count()
-    return started * 3 >= len(KINDS)
+    """Mid-run: once a third of the batch is done (the rest is then at every step from intake on)."""
+    return PrivacyRequest.objects.filter(status=Status.COMPLETED).count() * 3 >= len(KINDS)
 
 
 def _fault(stack: Stack, batch: Batch) -> dict:
@@ -353,7 +354,7 @@ def _fault(stack: Stack, batch: Batch) -> dict:
             batch.submit(kind)  # the web tier answers and records, with the broker away
         seen["recorded_in_outage"] = Submission.objects.count() - before
         seen["waiting_in_outbox"] = OutboxMessage.objects.filter(sent_at__isnull=True).count()
-        _hold(stack, batch, OUTAGE_SECONDS)
+        _hold(stack, batch, OUTAGE_SECONDS, beat=False)  # beat's publishes fail too while it is away
         stack.redis.start()  # empty: every queued and unacknowledged message is gone
     elif stack.fault == "smtp":
         stack.smtp.stop()
@@ -375,12 +376,13 @@ def _fault(stack: Stack, batch: Batch) -> dict:
     return seen
 
 
-def _hold(stack: Stack, batch: Batch, seconds: float) -> None:
-    """The outage lasts `seconds` (a duration, not a condition); people and beat go on meanwhile."""
+def _hold(stack: Stack, batch: Batch, seconds: float, *, beat: bool = True) -> None:
+    """The outage lasts `seconds` (a duration, not a condition); people (and beat) go on meanwhile."""
     until = time.monotonic() + seconds
     while time.monotonic() < until:
         batch.advance()
-        _beat()
+        if beat:
+            _beat()
         time.sleep(0.5)
 
 
@@ -414,7 +416,8 @@ def test_every_request_ends_right_and_nothing_is_sent_twice_under_the_fault(clie
 
     received = stack.smtp.received()
     ids = Counter(m.message_id for m in received)
-    same_mail = Counter((m.to, m.subject, m.text) for m in received)
+    distinct = {m.message_id: m for m in received}.values()
+    same_mail = Counter((m.to, m.subject, m.text) for m in distinct)
     twice_by_id = sum(c - 1 for c in ids.values())
     twice_by_content = sum(c - 1 for c in same_mail.values())
     fired = sorted(p.name for p in stack.marker_dir.iterdir())
