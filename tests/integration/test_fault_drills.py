@@ -78,6 +78,7 @@ KINDS = [
     Kind.ADMT_ACCESS,
     Kind.ADMT_OPT_OUT,
 ]
+HELD_KINDS = [Kind.ACCESS_SPECIFIC, Kind.DELETE, Kind.CORRECT]  # approved only once the fault struck
 # Submitted mid-run, while the fault is on (or just after a PostgreSQL restart).
 LATE_KINDS = [Kind.KNOW_CATEGORIES, Kind.OPT_OUT, Kind.DELETE]
 
@@ -160,18 +161,19 @@ def drill_stack(request, transactional_db, tmp_path, settings):
     cluster, saved_db = None, None
     if fault == "postgres":
         cluster = PrivateCluster()
-        cluster.create()
         db = connection.settings_dict
-        cluster.copy_database(source=db, name="rk_drill")
+        try:
+            cluster.create()
+            cluster.copy_database(source=db, name="rk_drill")
+        except Exception:
+            cluster.drop()
+            raise
         saved_db = {k: db[k] for k in ("HOST", "PORT", "NAME")}
         connection.close()
         db.update(HOST="127.0.0.1", PORT=str(cluster.port), NAME="rk_drill")
         settings.DATABASES["default"].update(HOST="127.0.0.1", PORT=str(cluster.port), NAME="rk_drill")
 
-    redis = PrivateRedis(tmp_path)
-    redis.start()
-    smtp = SmtpSink()
-    smtp.start()
+    redis, smtp = PrivateRedis(tmp_path), SmtpSink()
     queue = f"drill-{fault}-{tmp_path.name[-12:]}"
     saved = {k: celery_app.conf[k] for k in ("task_always_eager", "broker_url", "task_default_queue")}
     celery_app.conf.update(task_always_eager=False, broker_url=redis.url, task_default_queue=queue)
@@ -205,6 +207,8 @@ def drill_stack(request, transactional_db, tmp_path, settings):
         fault=fault, redis=redis, smtp=smtp, workers=workers, cluster=cluster, marker_dir=marker_dir
     )
     try:
+        redis.start()
+        smtp.start()
         for worker in workers:
             worker.start()
         with override_settings(OUTBOX_RELAY_SYNC=False):
@@ -235,6 +239,9 @@ class Batch:
     emails: dict[int, str] = field(default_factory=dict)  # submission pk -> address
     used_codes: set = field(default_factory=set)
     ips: dict[int, str] = field(default_factory=dict)
+    # Kinds the approver leaves in review until the fault has struck, so that it always finds work open
+    # (on an idle machine the rest of the batch can be done within seconds).
+    held: set = field(default_factory=lambda: set(HELD_KINDS))
 
     def submit(self, kind: str) -> None:
         self.n += 1
@@ -292,7 +299,7 @@ class Batch:
                 verify.verification_declaration_sign(
                     submission_id=pk, signed_name="Dana Chen", ip=self.ips[pk], user_agent="drill"
                 )
-        for request in PrivacyRequest.objects.filter(status=Status.IN_REVIEW):
+        for request in PrivacyRequest.objects.filter(status=Status.IN_REVIEW).exclude(kind__in=self.held):
             staff_request_approve(request=request, actor=self.approver)
         for case in DeletionCase.objects.filter(
             state=DeletionCase.State.AWAITING_CONFIRMATION, code_sent_at__isnull=False
@@ -339,7 +346,8 @@ def _settled() -> bool:
 
 
 def _fault_due(stack: Stack) -> bool:
-    """Mid-run: once a third of the batch is done (the rest is then at every step from intake on)."""
+    """Mid-run: once a third of the batch is done (the rest is then at every step from intake on, and the
+    held kinds wait for their approval)."""
     return PrivacyRequest.objects.filter(status=Status.COMPLETED).count() * 3 >= len(KINDS)
 
 
@@ -401,6 +409,7 @@ def test_every_request_ends_right_and_nothing_is_sent_twice_under_the_fault(clie
         batch.advance()
         if seen is None and _fault_due(stack):
             seen = {"at_s": round(time.monotonic() - started, 1), **_fault(stack, batch)}
+            batch.held = set()
         if time.monotonic() - last_beat > SWEEP_SECONDS:
             _beat()
             last_beat = time.monotonic()
@@ -461,7 +470,7 @@ def test_every_request_ends_right_and_nothing_is_sent_twice_under_the_fault(clie
         assert seen["failed_while_down"] > 0
     if stack.fault == "postgres":  # the server every process used was restarted under them
         assert _postmaster_started() > seen["postmaster_started"]
-    assert seen["open_at_fault"] > 0  # mid-run
+    assert seen["open_at_fault"] >= len(HELD_KINDS)  # mid-run
     assert twice_by_id == 0 and twice_by_content == 0
     assert duration < DEADLINE_SECONDS
 
