@@ -4,7 +4,9 @@ Why here: every sender is in requests_app or staff (verification only supplies t
 `verification.sms`), so requests_app's core is the lowest layer all of them import.
 
 Delivery is at-least-once with one remaining window: a relay killed after the SMTP server (or the broker)
-accepted a message and before its `sent_at` committed sends it again on the next drain. Each row is
+accepted a message and before its `sent_at` committed sends it again on the next drain. (A relay that
+lives on but loses its database connection at that moment marks the message on a fresh connection, for up
+to MARK_RETRY_SECONDS, so a PostgreSQL restart does not open the window.) Each row is
 claimed, sent and marked in its own short transaction, so that window is one message wide; e-mails carry
 a Message-ID derived from the row, so a duplicate is recognisable downstream.
 """
@@ -19,7 +21,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, InterfaceError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from requests_app.outbox.models import OutboxKind, OutboxMessage
@@ -28,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 RETRY_BASE_SECONDS = 30
 RETRY_MAX_SECONDS = 3600
+MARK_RETRY_SECONDS = 15  # how long a relay keeps trying to mark a delivered message when the database is away
 FAILING_ATTEMPTS = 3  # from this many failed attempts on, staff see the message (outbox_failing)
 
 
@@ -172,6 +176,36 @@ def outbox_relay_one(*, kinds: tuple[str, ...] = (), key: str | None = None) -> 
     """Claim one due message (SKIP LOCKED: concurrent relays take different rows), send it, mark it;
     only of `kinds` / only the one with `key` when given.
     Returns True if sent, False if it failed (and was rescheduled), None if nothing was due."""
+    delivered: list[OutboxMessage] = []
+    try:
+        return _relay_one(kinds=kinds, delivered=delivered)
+    except (DatabaseError, InterfaceError):
+        eager_task = delivered and delivered[0].kind == OutboxKind.TASK and settings.CELERY_TASK_ALWAYS_EAGER
+        if not delivered or connection.in_atomic_block or eager_task:
+            raise  # nothing went out, or what went out (an eager task's writes) rolled back with it
+        # Accepted downstream, but the transaction marking it died with its connection (a PostgreSQL
+        # restart, found by tests/integration/test_fault_drills.py): mark it on a fresh connection, or
+        # the next drain sends it again.
+        _sent_mark_again(delivered[0])
+        return True
+
+
+def _sent_mark_again(message: OutboxMessage) -> None:
+    deadline = time.monotonic() + MARK_RETRY_SECONDS
+    while True:
+        connection.close()
+        try:
+            OutboxMessage.objects.filter(pk=message.pk, sent_at__isnull=True).update(
+                sent_at=timezone.now(), attempts=F("attempts") + 1, payload=_sent_payload(message)
+            )
+            return
+        except (DatabaseError, InterfaceError):
+            if time.monotonic() > deadline:
+                raise  # still down: the one duplicate window of the module docstring
+            time.sleep(0.5)
+
+
+def _relay_one(*, kinds: tuple[str, ...], delivered: list[OutboxMessage]) -> bool | None:
     now = timezone.now()
     only = {**({"kind__in": kinds} if kinds else {}), **({"key": key} if key is not None else {})}
     with transaction.atomic():
@@ -201,6 +235,7 @@ def outbox_relay_one(*, kinds: tuple[str, ...] = (), key: str | None = None) -> 
             ):
                 raise
             return False
+        delivered.append(message)
         message.sent_at = timezone.now()
         message.attempts += 1
         message.payload = _sent_payload(message)

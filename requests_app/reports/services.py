@@ -60,8 +60,12 @@ def _step_claim(*, request_id: int, step: str) -> bool:
 
 
 def _progress(report: AccessReport, step: str, progress: int) -> None:
-    # Its own short write, committed at once, so the status page sees the worker move.
-    AccessReport.objects.filter(pk=report.pk).update(step=step, progress=progress, updated_at=timezone.now())
+    # Its own short write, committed at once, so the status page sees the worker move. Never back from
+    # ready: a second run (a redelivered message, the sweeper) that overlaps one which stored the report
+    # would otherwise leave it "Preparing" for good, and its download refused, once it finds the report stored.
+    AccessReport.objects.filter(pk=report.pk).exclude(step__in=[ReportStep.READY, ReportStep.EXPIRED]).update(
+        step=step, progress=progress, updated_at=timezone.now()
+    )
 
 
 def access_report_fulfil(*, request_id: int) -> AccessReport | None:

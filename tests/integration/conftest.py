@@ -31,8 +31,21 @@ def _require_real_stack() -> str:
 
 
 class WorkerProcess:
-    def __init__(self, *, redis_url: str, queue: str, var_dir: Path) -> None:
+    def __init__(
+        self,
+        *,
+        redis_url: str,
+        queue: str,
+        var_dir: Path,
+        concurrency: int = 2,
+        extra_env: dict | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        """`extra_env` overrides settings of this worker alone (the drills' SMTP server, failpoints);
+        `extra_args` are more `celery worker` options (`--include` of a test-only module)."""
         self.redis_url, self.queue, self.var_dir = redis_url, queue, var_dir
+        self.concurrency, self.extra_env, self.extra_args = concurrency, extra_env or {}, extra_args
+        var_dir.mkdir(parents=True, exist_ok=True)
         self.mail_dir = var_dir / "mail"
         self.log_path = var_dir / "worker.log"
         self.proc: subprocess.Popen | None = None
@@ -50,9 +63,11 @@ class WorkerProcess:
             "FERNET_KEYS": ",".join(settings.FERNET_KEYS),
             "DJANGO_SECRET_KEY": settings.SECRET_KEY,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            **self.extra_env,
         }
 
     def start(self) -> None:
+        self.started_at = self.log_path.stat().st_size if self.log_path.exists() else 0
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(
             [
@@ -63,14 +78,15 @@ class WorkerProcess:
                 "rakunest_privacy",
                 "worker",
                 "--loglevel=INFO",
-                "--concurrency=2",
+                f"--concurrency={self.concurrency}",
                 "--without-heartbeat",
                 "--without-gossip",
                 "--without-mingle",
                 "-Q",
                 self.queue,
                 "-n",
-                f"{self.queue}@%h",
+                f"{self.queue}-{self.var_dir.name}@%h",
+                *self.extra_args,
             ],
             cwd=ROOT,
             env=self.env(),
@@ -80,7 +96,7 @@ class WorkerProcess:
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
-            if b"ready." in self.log_path.read_bytes():
+            if b"ready." in self.log_path.read_bytes()[self.started_at :]:
                 return
             if self.proc.poll() is not None:
                 raise RuntimeError(f"worker exited early:\n{self.log_path.read_text()[-3000:]}")

@@ -42,11 +42,12 @@ def test_a_real_worker_asks_for_confirmation_then_erases_and_reports(worker, set
 
     worker.wait_for(completed, what="the erasure")
 
-    def responded():  # the e-mail file is written just before the row that records it commits
-        return DeletionCase.objects.filter(request=request, response_sent_at__isnull=False).exists()
+    def responded():  # the outbox relays the e-mail after the row that records it commits
+        return DeletionCase.objects.filter(request=request, response_sent_at__isnull=False).exists() and [
+            m for m in worker.mails() if "is complete" in m
+        ]
 
-    worker.wait_for(responded, what="the response e-mail")
-    response = next(m for m in worker.mails() if "is complete" in m)
+    [response] = worker.wait_for(responded, what="the response e-mail")
     assert "What we deleted" in response and "What we kept, and why" in response
     maya = Consumer.objects.get(pk=maya.pk)
     assert maya.email == "" and maya.erased_at is not None

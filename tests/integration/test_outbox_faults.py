@@ -9,8 +9,6 @@ counted and printed. The one window left: a worker killed after the mail was wri
 
 import re
 import shutil
-import socket
-import subprocess
 import time
 import uuid
 from collections import Counter
@@ -24,47 +22,9 @@ from requests_app.intake.services import acknowledgement_sweep
 from requests_app.models import OutboxMessage, Submission
 from requests_app.outbox.tasks import outbox_drain_task
 from tests.integration.conftest import WorkerProcess
+from tests.integration.drill_support import PrivateRedis
 
 pytestmark = pytest.mark.integration
-
-
-class PrivateRedis:
-    def __init__(self, tmp_path) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.dir, self.proc = tmp_path, None
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [
-                "redis-server",
-                "--port",
-                str(self.port),
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-                "--dir",
-                str(self.dir),
-            ],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("private redis-server did not start")
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=10)
 
 
 @pytest.fixture

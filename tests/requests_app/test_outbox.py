@@ -2,7 +2,7 @@
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import OperationalError, transaction
 from django.test import override_settings
 
 from requests_app.emails import email_send
@@ -77,6 +77,30 @@ def test_a_failing_message_is_retried_later_with_its_error_kind_only_and_staff_s
         assert outbox_relay_one() is True
     assert len(mail.outbox) == 1
     assert list(outbox_failing()) == []
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(OUTBOX_RELAY_SYNC=False)
+def test_a_message_sent_while_the_database_connection_dies_is_marked_and_not_sent_again(monkeypatch):
+    """Found by the PostgreSQL fault drill: the SMTP server accepted the mail, then the transaction that
+    marks it died with its connection; the relay marks it on a fresh connection."""
+    _send()
+    save = OutboxMessage.save
+
+    def connection_lost(self, *args, **kwargs):
+        if "sent_at" in kwargs.get("update_fields", ()):
+            raise OperationalError("server closed the connection unexpectedly")
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(OutboxMessage, "save", connection_lost)
+    assert outbox_relay_one() is True
+    monkeypatch.undo()
+
+    message = OutboxMessage.objects.get()
+    assert message.sent_at is not None and message.attempts == 1
+    assert "analyst@example.com" not in str(message.payload)
+    assert outbox_relay() == 0
+    assert len(mail.outbox) == 1
 
 
 def test_staff_see_failing_messages_in_the_admin_without_their_payload(admin_client):

@@ -268,6 +268,26 @@ def test_a_second_run_after_a_crash_between_store_and_email_sends_the_email_once
     assert len([m for m in outbox if "ready" in m.subject]) == 1
 
 
+def test_a_run_overlapping_one_that_stored_the_report_leaves_it_ready(outbox, monkeypatch):
+    """Found by the fault drill (tests/integration/test_fault_drills.py): two runs of the same request, the
+    second finishing while the first renders; the first's progress writes must not undo "ready"."""
+    request = access_request()
+    from requests_app.reports import services as deliver
+
+    def render_while_another_run_finishes(**kwargs):
+        monkeypatch.setattr(deliver, "report_render", report_render)
+        access_report_fulfil(request_id=request.pk)  # the other run: stores, e-mails, completes
+        return report_render(**kwargs)
+
+    monkeypatch.setattr(deliver, "report_render", render_while_another_run_finishes)
+    access_report_fulfil(request_id=request.pk)
+
+    report = AccessReport.objects.get(request=request)
+    assert (report.step, report.progress) == (ReportStep.READY, 100)
+    assert PrivacyRequest.objects.get(pk=request.pk).status == Status.COMPLETED
+    assert len([m for m in outbox if "ready" in m.subject]) == 1
+
+
 def test_a_connector_error_is_retried_and_the_report_still_arrives(monkeypatch):
     request = access_request()
     real_export = BuiltinConnector.export
