@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("staff/", include("staff.urls")),
     path("api/", include("api.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),  # set_language: the switcher in base.html
 ]
 
 if settings.BENCH_ENDPOINTS:

@@ -24,8 +24,9 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from records.models import Consumer
 from requests_app.emails import email_send
@@ -67,40 +68,40 @@ VERIFICATION_STEPS: dict[str, frozenset[str]] = {
 }
 
 DECLARATION_VERSION = "2025-01"
-DECLARATION_TEXT = (
+DECLARATION_TEXT = gettext_lazy(
     "I declare under penalty of perjury under the laws of the State of California that I am the consumer "
     "whose personal information is the subject of this request, and that the information I have given "
     "in this request is true and correct."
 )
 
-WRONG_CODE = _(
+WRONG_CODE = gettext_lazy(
     "That code is not right, has expired or was used. Check the newest e-mail or ask for a new one."
 )
 
 # Reason codes (stored in events and denial_reason) and what the requester reads about them.
 REASONS = {
-    NO_MATCHING_RECORDS: (
+    NO_MATCHING_RECORDS: gettext_lazy(
         "You confirmed your e-mail address, but we found no records matching the details you gave."
     ),
-    "insufficient_match": (
+    "insufficient_match": gettext_lazy(
         "The details you gave did not match our records closely enough for this kind of request."
     ),
-    "no_contact_on_record": (
+    "no_contact_on_record": gettext_lazy(
         "We hold no e-mail address or phone number for you on which we could confirm your identity."
     ),
-    "too_many_requests": (
+    "too_many_requests": gettext_lazy(
         "You may ask to know or access your information twice in any 12 months (policy §5B, "
         "Civ. Code §1798.100(d)). You can make the next request from {next_allowed}."
     ),
-    "specific_as_categories_points": (
+    "specific_as_categories_points": gettext_lazy(
         "To release specific pieces of information the law asks us to match at least three details; we "
         "matched two, so we are answering with the categories of information we hold."
     ),
-    "specific_as_categories_declaration": (
+    "specific_as_categories_declaration": gettext_lazy(
         "To release specific pieces of information the law asks for a signed declaration; without one "
         "we are answering with the categories of information we hold."
     ),
-    "ambiguous_match": (
+    "ambiguous_match": gettext_lazy(
         "Your details match more than one of our records, so our privacy team will check them and "
         "contact you."
     ),
@@ -444,34 +445,41 @@ def request_outcome_text(request: PrivacyRequest) -> str:
         text = REASONS[request.denial_reason]
         if request.denial_reason == "too_many_requests" and last is not None:
             next_allowed = date.fromisoformat(last.data.get("next_allowed"))
-            text = text.format(next_allowed=next_allowed.strftime("%B %-d, %Y"))
+            text = text.format(next_allowed=dateformat.format(next_allowed, _("F j, Y")))
         texts.append(text)
         if request.kind == Kind.DELETE and request.status == Status.UNVERIFIABLE:
             texts.append(
-                "You can still ask us not to sell or share your information: that request needs no "
-                f"verification. {settings.SITE_URL}/do-not-sell/"
+                _(
+                    "You can still ask us not to sell or share your information: that request needs no "
+                    "verification. %(url)s"
+                )
+                % {"url": f"{settings.SITE_URL}/do-not-sell/"}
             )
     elif request.status == Status.IN_REVIEW and last is not None and last.data.get("ambiguous"):
         texts.append(REASONS["ambiguous_match"])
     elif request.status in (Status.IN_REVIEW, Status.APPROVED, Status.FULFILLING, Status.COMPLETED):
-        texts.append("Your identity is confirmed.")
+        texts.append(_("Your identity is confirmed."))
         if request.status in (Status.IN_REVIEW, Status.APPROVED) and request.kind in NEXT_STEPS:
             texts.append(NEXT_STEPS[request.kind])
-    return " ".join(texts)
+    return " ".join(str(text) for text in texts)
 
 
 # What happens after the review, per kind: said at every step so that no e-mail comes as a surprise.
 NEXT_STEPS = {
-    Kind.DELETE: (
+    Kind.DELETE: gettext_lazy(
         "Next: we review your request, then e-mail you a second time to confirm the deletion. Nothing is "
         "deleted until you confirm."
     ),
-    Kind.CORRECT: (
+    Kind.CORRECT: gettext_lazy(
         "Next: once we have reviewed your request, we e-mail you a link to a form where you tell us what "
         "to correct."
     ),
-    Kind.ACCESS_SPECIFIC: "Next: we prepare your report and e-mail you when it is ready to download.",
-    Kind.KNOW_CATEGORIES: "Next: we prepare your report and e-mail you when it is ready to download.",
+    Kind.ACCESS_SPECIFIC: gettext_lazy(
+        "Next: we prepare your report and e-mail you when it is ready to download."
+    ),
+    Kind.KNOW_CATEGORIES: gettext_lazy(
+        "Next: we prepare your report and e-mail you when it is ready to download."
+    ),
 }
 
 
