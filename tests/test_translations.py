@@ -31,7 +31,7 @@ TAG = re.compile(r"<[^>]*>")
 # Attributes a visitor reads or hears (screen readers): their values are text too.
 SPOKEN_ATTRIBUTE = re.compile(r'\b(?:aria-label|placeholder|title|alt)="([^"]*)"')
 # Arguments of {% include %} that the included template prints: label="..." must be label=_("...").
-PRINTED_ARGUMENT = re.compile(r'\b(?:label|hint)="([^"]*)"')
+PRINTED_ARGUMENT = re.compile(r'\b(?:label|hint|last_step)="([^"]*)"')
 LETTER = re.compile(r"[^\W\d_]")
 
 OPENS = {"blocktranslate", "blocktrans", "comment", "verbatim"}
