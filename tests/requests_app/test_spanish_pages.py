@@ -1,13 +1,16 @@
 """Spanish public pages (issue 14 part 1): the browser's Accept-Language or the switcher picks the
 language, the request keeps it, and staff pages stay English."""
 
+import io
 import re
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from requests_app.models import Submission
 from tests.factories import PrivacyRequestFactory
+from verification.uploads import UploadRejected, sanitize_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -121,3 +124,17 @@ def test_a_staff_form_error_stays_english(client):
         "/staff/login/", {"username": "nobody", "password": "wrong"}, **SPANISH
     ).content.decode()
     assert "Please enter a correct username and password" in body
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "spanish"),
+    [
+        ("permission.pdf", b"", "El archivo está vacío. Cargue un archivo PDF, JPEG o PNG"),
+        ("permission.exe", b"MZ", "No se acepta este tipo de archivo."),
+        ("permission.png", b"%PDF-1.4\n", "indica que es un PNG, pero en realidad es un PDF"),
+    ],
+)
+def test_a_refused_upload_says_why_in_spanish(name, data, spanish):
+    with translation.override("es"), pytest.raises(UploadRejected) as refused:
+        sanitize_upload(name=name, stream=io.BytesIO(data))
+    assert spanish in refused.value.message
