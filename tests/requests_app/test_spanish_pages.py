@@ -70,6 +70,9 @@ def test_the_switcher_sets_the_language_and_returns_to_the_same_page(client):
     assert client.cookies["django_language"].value == "es"
     body = client.get(LOOKUP).content.decode()  # the cookie wins over the browser's English
     assert "Consultar una solicitud" in body and '<html lang="es">' in body
+    # Each language is named in its own language, whichever is active.
+    assert '<option value="en" lang="en">English</option>' in body
+    assert '<option value="es" lang="es" selected>Español</option>' in body
 
     client.post(SWITCH, {"language": "en", "next": LOOKUP}, **SPANISH)
     assert "Check on a request" in client.get(LOOKUP, **SPANISH).content.decode()
