@@ -141,3 +141,23 @@ def test_a_refused_upload_says_why_in_spanish(name, data, spanish):
     with translation.override("es"), pytest.raises(UploadRejected) as refused:
         sanitize_upload(name=name, stream=io.BytesIO(data))
     assert spanish in refused.value.message
+
+
+@pytest.mark.parametrize(
+    ("name", "heading"),
+    [
+        ("home", "Sus derechos de privacidad en RakuNest"),
+        ("verify", "Confirme su identidad"),  # linked from the code e-mail
+        ("deletion_confirm", "Confirmar su eliminación"),  # linked from the deletion e-mail
+        ("confirm_open", "Confirmar una solicitud hecha en su nombre"),  # the agent-confirmation e-mail
+        ("confirm_resend", "Pedir un código nuevo"),
+        ("agent_status_lookup", "Consultar una solicitud como agente"),
+        ("do_not_sell", "No vender ni compartir mi información personal"),
+    ],
+)
+def test_pages_opened_from_an_email_link_render_in_spanish(client, name, heading):
+    response = client.get(reverse(f"requests_app:{name}"), **SPANISH)
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert '<html lang="es">' in body
+    assert f"<h1>{heading}</h1>" in body
