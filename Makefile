@@ -10,7 +10,7 @@ export DJANGO_DEBUG ?= true
 # The demo's co-working management system (records/datasets/demo_coworking.yaml): an SQLite file, no server.
 export DEMO_COWORKING_DATABASE_URL ?= sqlite:///$(CURDIR)/var/demo-coworking.sqlite3
 
-.PHONY: install run test test-fast lint bench-intake bench-erase clean
+.PHONY: install run test test-fast lint messages bench-intake bench-erase clean
 
 install: $(INSTALLED)
 
@@ -43,6 +43,11 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/python manage.py check
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The Spanish catalogue (README, Spanish): new msgids come out empty; translate them, then run it again.
+messages: install
+	$(BIN)/python manage.py makemessages -l es --no-obsolete --ignore=.venv --ignore=tests
+	$(BIN)/python manage.py compilemessages -l es --ignore=.venv
 
 bench-intake: install
 	scripts/ensure-services.sh

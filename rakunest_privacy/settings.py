@@ -102,7 +102,9 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "requests_app.optout.middleware.GlobalPrivacyControlMiddleware",
+    # After the session (and before CommonMiddleware), as Django asks: Accept-Language or the switcher's cookie.
     "django.middleware.locale.LocaleMiddleware",
+    "rakunest_privacy.middleware.StaffEnglishMiddleware",  # /staff/ and /admin/ stay English
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -130,6 +132,8 @@ TEMPLATES = [
                 "requests_app.context_processors.portal",
                 "requests_app.context_processors.gpc",
             ],
+            # {% translate %} and {% blocktranslate %} in every template (issue 14: Spanish pages).
+            "builtins": ["django.templatetags.i18n"],
             # Form pages are the first bottleneck of intake: keep compiled templates outside debug.
             "loaders": _template_loaders
             if DEBUG
@@ -208,6 +212,10 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # DATE_FORMAT / DATETIME_FORMAT per language (templates write date:"DATE_FORMAT", never an English pattern).
 FORMAT_MODULE_PATH = ["rakunest_privacy.formats"]
+# The switcher's choice (django_language cookie: "en" or "es", nothing about the person), like the session's.
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
 TIME_ZONE = "America/Los_Angeles"
 USE_I18N = True
 USE_TZ = True

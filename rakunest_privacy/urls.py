@@ -2,6 +2,8 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from rakunest_privacy import views
+
 urlpatterns = [
     path("", include("requests_app.urls")),
     path("", include("drp.urls")),  # the Data Rights Protocol's /v1/… paths, as the spec names them
@@ -9,6 +11,7 @@ urlpatterns = [
     path("staff/api-tokens/", include("api.staff_urls")),  # the API's own staff page (api sits above staff)
     path("staff/", include("staff.urls")),
     path("api/", include("api.urls")),
+    path("language/", views.language_set, name="set_language"),  # the switcher in base.html
 ]
 
 if settings.BENCH_ENDPOINTS:

@@ -1,38 +1,39 @@
 """Reads of the request area."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext_lazy as _
 
 from requests_app.models import NO_MATCHING_RECORDS, PrivacyRequest, RequestEvent
 
 # Event names shown to requesters on the status page, in their words; the rest is staff-only.
 PUBLIC_EVENTS = {
-    "requests.request.received": "We received your request.",
-    "requests.request.acknowledged": "We e-mailed you a confirmation.",
-    "requests.request.awaiting_verification": "We are waiting for you to confirm your identity.",
-    "requests.request.awaiting_consumer_confirmation": "We asked the consumer to confirm the request.",
-    "requests.request.in_review": "Your identity is confirmed; our privacy team is reviewing the request.",
-    "requests.request.approved": "Your request was approved.",
-    "requests.request.fulfilling": "We are carrying out your request.",
-    "requests.request.completed": "Your request is complete.",
-    "requests.request.denied": "We could not grant your request. We e-mailed you the reason.",
-    "requests.request.withdrawn": "The request was withdrawn.",
-    "requests.request.unverifiable": "We could not verify your identity, so the request is closed.",
-    "requests.request.extended": "We need more time and extended the deadline; we e-mailed you why.",
-    "requests.deletion.confirmation_sent": "We e-mailed you a code to confirm the deletion.",
-    "requests.deletion.confirmed": "You confirmed the deletion; it can still be cancelled for a while.",
-    "requests.deletion.response_sent": "We e-mailed you what we deleted and what we had to keep.",
-    "requests.correction.submitted": "You told us what to correct; our privacy team is reviewing it.",
-    "requests.correction.decided": "We decided on your correction and e-mailed you the result.",
+    "requests.request.received": _("We received your request."),
+    "requests.request.acknowledged": _("We e-mailed you a confirmation."),
+    "requests.request.awaiting_verification": _("We are waiting for you to confirm your identity."),
+    "requests.request.awaiting_consumer_confirmation": _("We asked the consumer to confirm the request."),
+    "requests.request.in_review": _("Your identity is confirmed; our privacy team is reviewing the request."),
+    "requests.request.approved": _("Your request was approved."),
+    "requests.request.fulfilling": _("We are carrying out your request."),
+    "requests.request.completed": _("Your request is complete."),
+    "requests.request.denied": _("We could not grant your request. We e-mailed you the reason."),
+    "requests.request.withdrawn": _("The request was withdrawn."),
+    "requests.request.unverifiable": _("We could not verify your identity, so the request is closed."),
+    "requests.request.extended": _("We need more time and extended the deadline; we e-mailed you why."),
+    "requests.deletion.confirmation_sent": _("We e-mailed you a code to confirm the deletion."),
+    "requests.deletion.confirmed": _("You confirmed the deletion; it can still be cancelled for a while."),
+    "requests.deletion.response_sent": _("We e-mailed you what we deleted and what we had to keep."),
+    "requests.correction.submitted": _("You told us what to correct; our privacy team is reviewing it."),
+    "requests.correction.decided": _("We decided on your correction and e-mailed you the result."),
 }
 
 
 # Events whose words depend on their reason code: an ambiguous match waits for staff (the identity is
 # not confirmed), and "no records" is not a failed identity check (the e-mail address was proven).
 PUBLIC_EVENTS_BY_REASON = {
-    ("requests.request.in_review", "ambiguous_match"): (
+    ("requests.request.in_review", "ambiguous_match"): _(
         "Your details match more than one of our records; our privacy team will check them and contact you."
     ),
-    ("requests.request.unverifiable", NO_MATCHING_RECORDS): (
+    ("requests.request.unverifiable", NO_MATCHING_RECORDS): _(
         "You confirmed your e-mail address, but we found no records matching the details you gave, so "
         "the request is closed."
     ),

@@ -11,6 +11,17 @@ def _clean_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """LocaleMiddleware activates a request's language for the thread and leaves it there: a test that
+    browses in Spanish must not make the next test's e-mails and messages Spanish."""
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 @pytest.fixture
 def staff_login():
     """`staff_login(client, user)`: force_login plus an OTP-verified session (tests/mfa_support.py)."""

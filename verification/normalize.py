@@ -12,25 +12,27 @@ from datetime import UTC, date, datetime
 
 import idna
 import phonenumbers
+from django.utils.translation import gettext_lazy as _
 
 
 class NormalizationError(ValueError):
-    """Input that cannot be normalised; ``message`` is plain English, safe to show in a form."""
+    """Input that cannot be normalised; ``message`` is safe to show in a form (translated lazily,
+    in the visitor's language)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
 
 
-EMAIL_MESSAGE = "Enter a valid e-mail address, like name@example.com."
-PHONE_MESSAGE = "Enter a valid phone number, like (415) 555-0123."
-NAME_MESSAGE = "Enter your name as it appears on your account."
-STREET_MESSAGE = "Enter your street address, like 900 Concar Dr #2."
-ZIP_MESSAGE = "Enter a valid ZIP code, like 94403 or 94403-1234."
-DOB_MESSAGE = "Enter your date of birth, like 1990-04-02 or 04/02/1990."
-DOB_FUTURE_MESSAGE = "Your date of birth can't be in the future."
-DOB_TOO_OLD_MESSAGE = "Check your date of birth: it is more than 120 years ago."
-MEMBER_NUMBER_MESSAGE = "Enter your member number as it appears on your card, like RN00012345."
+EMAIL_MESSAGE = _("Enter a valid e-mail address, like name@example.com.")
+PHONE_MESSAGE = _("Enter a valid phone number, like (415) 555-0123.")
+NAME_MESSAGE = _("Enter your name as it appears on your account.")
+STREET_MESSAGE = _("Enter your street address, like 900 Concar Dr #2.")
+ZIP_MESSAGE = _("Enter a valid ZIP code, like 94403 or 94403-1234.")
+DOB_MESSAGE = _("Enter your date of birth, like 1990-04-02 or 04/02/1990.")
+DOB_FUTURE_MESSAGE = _("Your date of birth can't be in the future.")
+DOB_TOO_OLD_MESSAGE = _("Check your date of birth: it is more than 120 years ago.")
+MEMBER_NUMBER_MESSAGE = _("Enter your member number as it appears on your card, like RN00012345.")
 
 _MAX_LOCAL_OCTETS = 64
 _MAX_ADDRESS_OCTETS = 254

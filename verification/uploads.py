@@ -22,6 +22,8 @@ from typing import BinaryIO
 
 import filetype
 import pikepdf
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from PIL import Image, ImageOps
 
 logger = logging.getLogger(__name__)
@@ -35,13 +37,13 @@ _CHUNK_BYTES = 64 * 1024
 _CLAMD_TIMEOUT_SECONDS = 30.0
 _CLAMD_MAX_REPLY = 4096
 
-_SEND_INSTEAD = (
+_SEND_INSTEAD = gettext_lazy(
     "Please upload a PDF, JPEG or PNG file (for example a scan or photo of the signed permission)."
 )
 
 
 class UploadRejected(Exception):
-    """Message is plain English, safe to show the uploader, and says what to send instead."""
+    """Message is safe to show the uploader (in the active language) and says what to send instead."""
 
     def __init__(self, message: str, *, code: str) -> None:
         super().__init__(message)
@@ -64,12 +66,12 @@ class _Kind:
     content_type: str
     extension: str
     pillow_format: str | None
-    label: str
+    label: str  # in messages to the uploader
 
 
 _PDF = _Kind("application/pdf", ".pdf", None, "PDF")
-_JPEG = _Kind("image/jpeg", ".jpg", "JPEG", "JPEG image")
-_PNG = _Kind("image/png", ".png", "PNG", "PNG image")
+_JPEG = _Kind("image/jpeg", ".jpg", "JPEG", gettext_lazy("JPEG image"))
+_PNG = _Kind("image/png", ".png", "PNG", gettext_lazy("PNG image"))
 _KIND_BY_MIME = {kind.content_type: kind for kind in (_PDF, _JPEG, _PNG)}
 _KIND_BY_EXTENSION = {".pdf": _PDF, ".jpg": _JPEG, ".jpeg": _JPEG, ".png": _PNG}
 
@@ -119,8 +121,11 @@ def read_capped(stream: BinaryIO, *, max_bytes: int = MAX_UPLOAD_BYTES) -> bytes
         buffer += chunk
         if len(buffer) > max_bytes:
             raise UploadRejected(
-                f"The file is larger than {_human_size(max_bytes)}. Please upload a smaller file, for "
-                "example a scan at a lower resolution, a photo, or a PDF with only the pages needed.",
+                _(
+                    "The file is larger than %(size)s. Please upload a smaller file, for example a scan at a "
+                    "lower resolution, a photo, or a PDF with only the pages needed."
+                )
+                % {"size": _human_size(max_bytes)},
                 code="too_large",
             )
 
@@ -142,8 +147,11 @@ def sanitize_upload(
         # Refused rather than silently renamed: a mismatch is either a mistake the uploader should see
         # or an attempt to smuggle one type under another's name.
         raise UploadRejected(
-            f"The file name says it is a {claimed.label}, but the file is actually a {kind.label}. "
-            f"Please rename it to end in {kind.extension} and upload it again.",
+            _(
+                "The file name says it is a %(claimed)s, but the file is actually a %(actual)s. Please rename "
+                "it to end in %(extension)s and upload it again."
+            )
+            % {"claimed": claimed.label, "actual": kind.label, "extension": kind.extension},
             code="type_mismatch",
         )
     if kind is not _PDF:
@@ -174,25 +182,30 @@ def sanitize_upload(
 def _parse_name(name: str) -> tuple[str, _Kind]:
     if any(unicodedata.category(char) in _REFUSED_NAME_CATEGORIES for char in name):
         raise UploadRejected(
-            "The file name contains characters that are not allowed. Please rename the file using ordinary "
-            "letters and numbers, ending in .pdf, .jpg or .png, and upload it again.",
+            _(
+                "The file name contains characters that are not allowed. Please rename the file using "
+                "ordinary letters and numbers, ending in .pdf, .jpg or .png, and upload it again."
+            ),
             code="bad_name",
         )
     base = re.split(r"[\\/]", name)[-1].strip().rstrip(". ")
     if not base:
         raise UploadRejected(
-            "The file has no name. Please upload a PDF, JPEG or PNG file whose name ends in .pdf, .jpg "
-            "or .png.",
+            _(
+                "The file has no name. Please upload a PDF, JPEG or PNG file whose name ends in .pdf, .jpg or .png."
+            ),
             code="bad_name",
         )
     stem, dot, extension = base.rpartition(".")
     kind = _KIND_BY_EXTENSION.get(f".{extension.lower()}") if dot else None
     if kind is None:
-        raise UploadRejected(f"This type of file is not accepted. {_SEND_INSTEAD}", code="bad_type")
+        raise UploadRejected(_not_accepted(), code="bad_type")
     if any(part.strip().lower() in _CONCEALING_EXTENSIONS for part in stem.split(".")[1:]):
         raise UploadRejected(
-            "The file name contains a second file type (for example “permission.html.pdf”). Please rename "
-            "the file so its name ends only in .pdf, .jpg or .png and upload it again.",
+            _(
+                "The file name contains a second file type (for example “permission.html.pdf”). Please "
+                "rename the file so its name ends only in .pdf, .jpg or .png and upload it again."
+            ),
             code="bad_name",
         )
     return stem, kind
@@ -206,19 +219,28 @@ def _display_name(stem: str, extension: str) -> str:
 
 def _detect_kind(data: bytes) -> _Kind:
     if not data:
-        raise UploadRejected(f"The file is empty. {_SEND_INSTEAD}", code="malformed")
+        raise UploadRejected(
+            _("The file is empty. %(send_instead)s") % {"send_instead": _SEND_INSTEAD}, code="malformed"
+        )
     guess = filetype.guess(data)
     kind = _KIND_BY_MIME.get(guess.mime) if guess is not None else None
     if kind is None:
-        raise UploadRejected(f"This type of file is not accepted. {_SEND_INSTEAD}", code="bad_type")
+        raise UploadRejected(_not_accepted(), code="bad_type")
     return kind
+
+
+def _not_accepted() -> str:
+    return _("This type of file is not accepted. %(send_instead)s") % {"send_instead": _SEND_INSTEAD}
 
 
 def _malformed(kind: _Kind) -> UploadRejected:
     return UploadRejected(
-        f"The file could not be read as a valid {kind.label}; it may be damaged or not what its name says. "
-        "Please open it on your device to check it, then upload it again, or upload a fresh scan or photo "
-        "as a PDF, JPEG or PNG.",
+        _(
+            "The file could not be read as a valid %(kind)s; it may be damaged or not what its name says. "
+            "Please open it on your device to check it, then upload it again, or upload a fresh scan or photo "
+            "as a PDF, JPEG or PNG."
+        )
+        % {"kind": kind.label},
         code="malformed",
     )
 
@@ -238,9 +260,12 @@ def _refuse_data_after_image(data: bytes, kind: _Kind) -> None:
         raise _malformed(kind)
     if end != len(data):
         raise UploadRejected(
-            f"The file holds other data after the end of the {kind.label}, so it was not accepted. Please "
-            f"upload the image on its own: take a screenshot or export a fresh copy as {kind.extension}, "
-            "or upload a PDF.",
+            _(
+                "The file holds other data after the end of the %(kind)s, so it was not accepted. Please "
+                "upload the image on its own: take a screenshot or export a fresh copy as %(extension)s, "
+                "or upload a PDF."
+            )
+            % {"kind": kind.label, "extension": kind.extension},
             code="trailing_data",
         )
 
@@ -300,8 +325,11 @@ def _jpeg_end(data: bytes, start: int) -> int | None:
 def _sanitize_image(data: bytes, kind: _Kind, *, max_pixels: int) -> tuple[bytes, tuple[str, ...]]:
     formats = [kind.pillow_format]
     too_large = UploadRejected(
-        f"This image has too many pixels (more than {max_pixels / 1_000_000:g} megapixels). Please upload a "
-        "smaller photo or scan (for example at 300 dpi) as JPEG or PNG, or a PDF.",
+        _(
+            "This image has too many pixels (more than %(megapixels)s megapixels). Please upload a smaller "
+            "photo or scan (for example at 300 dpi) as JPEG or PNG, or a PDF."
+        )
+        % {"megapixels": f"{max_pixels / 1_000_000:g}"},
         code="image_too_large",
     )
     with _pixel_limit(max_pixels):
@@ -369,8 +397,10 @@ def _fresh_copy(image: Image.Image, kind: _Kind) -> Image.Image:
 
 def _sanitize_pdf(data: bytes, *, max_pages: int) -> tuple[bytes, int, tuple[str, ...]]:
     encrypted = UploadRejected(
-        "This PDF is password-protected or encrypted, so it cannot be checked. Please remove the protection "
-        "and upload an unprotected PDF, or upload a scan as JPEG/PNG.",
+        _(
+            "This PDF is password-protected or encrypted, so it cannot be checked. Please remove the "
+            "protection and upload an unprotected PDF, or upload a scan as JPEG/PNG."
+        ),
         code="encrypted_pdf",
     )
     try:
@@ -385,8 +415,11 @@ def _sanitize_pdf(data: bytes, *, max_pages: int) -> tuple[bytes, int, tuple[str
             raise _malformed(_PDF)
         if pages > max_pages:
             raise UploadRejected(
-                f"This PDF has more than {max_pages} pages. Please upload only the pages needed "
-                f"(at most {max_pages}), for example the signed permission page(s).",
+                _(
+                    "This PDF has more than %(max)d pages. Please upload only the pages needed (at most "
+                    "%(max)d), for example the signed permission page(s)."
+                )
+                % {"max": max_pages},
                 code="too_many_pages",
             )
         removed: dict[str, None] = {}
@@ -530,8 +563,10 @@ def _pop(obj: pikepdf.Object, key: str, label: str, removed: dict[str, None]) ->
 def _clamd_scan(content: bytes, address: tuple[str, int]) -> None:
     """Scan by clamd's INSTREAM protocol; refuse when a signature matches or the scan cannot be done."""
     unavailable = UploadRejected(
-        "We could not complete the virus check on your file just now. Please try uploading it again in a "
-        "few minutes.",
+        _(
+            "We could not complete the virus check on your file just now. Please try uploading it again in a "
+            "few minutes."
+        ),
         code="scan_unavailable",
     )
     try:
@@ -549,8 +584,10 @@ def _clamd_scan(content: bytes, address: tuple[str, int]) -> None:
         signature = reply.removeprefix("stream:").removesuffix(" FOUND").strip()
         logger.warning("upload refused by clamd: %s", signature)
         raise UploadRejected(
-            "Our virus scanner found a threat in this file, so it was not accepted. Please check your device "
-            "for viruses, then upload a clean copy of the document as a PDF, JPEG or PNG.",
+            _(
+                "Our virus scanner found a threat in this file, so it was not accepted. Please check your "
+                "device for viruses, then upload a clean copy of the document as a PDF, JPEG or PNG."
+            ),
             code="infected",
         )
     if not reply.endswith(" OK"):

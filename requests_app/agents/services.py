@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from records.models import Consumer
 from records.vault import vault_delete, vault_get, vault_put
@@ -791,20 +792,22 @@ def agent_release_refusal(request: PrivacyRequest) -> str | None:
 
 # What an agent is told about progress, in their words; never which data matched or who the consumer is.
 AGENT_EVENTS = {
-    "requests.request.received": "We received the request.",
-    "requests.request.acknowledged": "We e-mailed you a confirmation of receipt.",
-    "requests.request.awaiting_verification": "We are checking the request.",
-    "requests.request.awaiting_consumer_confirmation": "We asked the consumer to confirm your permission "
-    "and their identity directly.",
-    "requests.request.in_review": "Our privacy team is reviewing the request and your document.",
-    "requests.request.approved": "The request was approved.",
-    "requests.request.fulfilling": "We are carrying out the request.",
-    "requests.request.completed": "The request is complete.",
-    "requests.request.denied": "We could not grant the request.",
-    "requests.request.withdrawn": "The request was withdrawn.",
-    "requests.request.unverifiable": "The consumer's identity or permission could not be confirmed in time, "
-    "so the request is closed.",
-    "requests.request.extended": "We need more time and extended the deadline.",
+    "requests.request.received": _lazy("We received the request."),
+    "requests.request.acknowledged": _lazy("We e-mailed you a confirmation of receipt."),
+    "requests.request.awaiting_verification": _lazy("We are checking the request."),
+    "requests.request.awaiting_consumer_confirmation": _lazy(
+        "We asked the consumer to confirm your permission and their identity directly."
+    ),
+    "requests.request.in_review": _lazy("Our privacy team is reviewing the request and your document."),
+    "requests.request.approved": _lazy("The request was approved."),
+    "requests.request.fulfilling": _lazy("We are carrying out the request."),
+    "requests.request.completed": _lazy("The request is complete."),
+    "requests.request.denied": _lazy("We could not grant the request."),
+    "requests.request.withdrawn": _lazy("The request was withdrawn."),
+    "requests.request.unverifiable": _lazy(
+        "The consumer's identity or permission could not be confirmed in time, so the request is closed."
+    ),
+    "requests.request.extended": _lazy("We need more time and extended the deadline."),
 }
 
 

@@ -69,13 +69,13 @@ VERIFICATION_STEPS: dict[str, frozenset[str]] = {
 }
 
 DECLARATION_VERSION = "2025-01"
-DECLARATION_TEXT = (
+DECLARATION_TEXT = gettext_lazy(
     "I declare under penalty of perjury under the laws of the State of California that I am the consumer "
     "whose personal information is the subject of this request, and that the information I have given "
     "in this request is true and correct."
 )
 
-WRONG_CODE = _(
+WRONG_CODE = gettext_lazy(
     "That code is not right, has expired or was used. Check the newest e-mail or ask for a new one."
 )
 

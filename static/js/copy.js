@@ -5,7 +5,7 @@ document.querySelectorAll("button.copy[data-copy]").forEach(function (button) {
   button.hidden = false;
   button.addEventListener("click", function () {
     navigator.clipboard.writeText(button.dataset.copy).then(function () {
-      if (status) status.textContent = "Copied";
+      if (status) status.textContent = button.dataset.copied;  // the page gives it in its language
     });
   });
 });
