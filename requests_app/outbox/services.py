@@ -178,7 +178,7 @@ def outbox_relay_one(*, kinds: tuple[str, ...] = (), key: str | None = None) -> 
     Returns True if sent, False if it failed (and was rescheduled), None if nothing was due."""
     delivered: list[OutboxMessage] = []
     try:
-        return _relay_one(kinds=kinds, delivered=delivered)
+        return _relay_one(kinds=kinds, key=key, delivered=delivered)
     except (DatabaseError, InterfaceError):
         eager_task = delivered and delivered[0].kind == OutboxKind.TASK and settings.CELERY_TASK_ALWAYS_EAGER
         if not delivered or connection.in_atomic_block or eager_task:
@@ -205,7 +205,7 @@ def _sent_mark_again(message: OutboxMessage) -> None:
             time.sleep(0.5)
 
 
-def _relay_one(*, kinds: tuple[str, ...], delivered: list[OutboxMessage]) -> bool | None:
+def _relay_one(*, kinds: tuple[str, ...], key: str | None, delivered: list[OutboxMessage]) -> bool | None:
     now = timezone.now()
     only = {**({"kind__in": kinds} if kinds else {}), **({"key": key} if key is not None else {})}
     with transaction.atomic():
