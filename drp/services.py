@@ -546,12 +546,29 @@ def drp_purge_hook(*, submission_ids: list[int]) -> None:
     ).update(revoke_reason="")
 
 
+CALLBACK_LOCK_NAMESPACE = 0x44525043  # "DRPC": pg_advisory_xact_lock(namespace, DRP request id)
+
+
 def drp_callback_send(*, drp_request_id: int) -> int:
     """POST the request's current status to the agent's callback (§2.03); returns the HTTP status.
 
     Raises OSError (retried with backoff by the task) when the agent does not answer 2xx. The current
-    status, not the one at the change, is sent: the latest is what the agent needs.
+    status, not the one at the change, is sent: the latest is what the agent needs. Callbacks of one
+    request go one at a time (a transaction-scoped advisory lock on PostgreSQL), each reading the status
+    once the one before it has been answered: two workers sending side by side could otherwise have an
+    older status arrive last (seen in tests/integration/test_drp_real_stack.py). The lock is not a row
+    lock, so a revocation arriving meanwhile is never kept waiting on the agent's server.
     """
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT pg_advisory_xact_lock(%s, %s)", [CALLBACK_LOCK_NAMESPACE, drp_request_id]
+                )
+        return _callback_post(drp_request_id)
+
+
+def _callback_post(drp_request_id: int) -> int:
     drp_request = DrpRequest.objects.select_related(
         "privacy_request__submission__agent_authorization", "agent"
     ).get(pk=drp_request_id)

@@ -22,6 +22,8 @@ class WebhookServer:
     redirect_to: str = ""
     received: list[Received] = field(default_factory=list)
     url: str = ""
+    in_flight: int = 0  # calls being answered right now
+    most_in_flight: int = 0  # the most answered at once
 
     def wait_for(self, count: int, timeout: float = 30.0) -> list[Received]:
         deadline = time.monotonic() + timeout
@@ -29,6 +31,9 @@ class WebhookServer:
             time.sleep(0.05)
         assert len(self.received) >= count, f"webhook received {len(self.received)} of {count} calls"
         return self.received
+
+
+_counting = threading.Lock()
 
 
 def start_webhook_server(server_state: WebhookServer) -> ThreadingHTTPServer:
@@ -40,8 +45,13 @@ def start_webhook_server(server_state: WebhookServer) -> ThreadingHTTPServer:
             server_state.received.append(
                 Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
             )
+            with _counting:
+                server_state.in_flight += 1
+                server_state.most_in_flight = max(server_state.most_in_flight, server_state.in_flight)
             if server_state.delay_seconds:
                 time.sleep(server_state.delay_seconds)
+            with _counting:
+                server_state.in_flight -= 1
             status = server_state.statuses[min(index, len(server_state.statuses) - 1)]
             self.send_response(status)
             if server_state.redirect_to:

@@ -547,3 +547,43 @@ def test_the_claims_form_validates_exactly_as_the_web_request_form(claims):
     assert web.errors == drp.errors and web.cleaned_data == drp.cleaned_data
     # Sharing the field definitions leaves nothing behind for the next message.
     assert ClaimsForm(data=claims_form_data(MAYA_CLAIMS, Kind.DELETE, "CA")).is_valid()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_callbacks_of_one_request_go_one_at_a_time_and_the_last_carries_the_latest_status(
+    agent, maya, webhook_server, settings, monkeypatch
+):
+    """Two workers sending a request's callbacks side by side: the second waits for the first to be
+    answered and then reads the status, so an older status never arrives last (PostgreSQL's lock)."""
+    import threading
+
+    from django.db import connection
+
+    from drp.services import drp_callback_send
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the callbacks' lock is PostgreSQL's")
+    settings.DRP_CALLBACK_ALLOW_HTTP = settings.DRP_CALLBACK_ALLOW_PRIVATE = True
+    monkeypatch.setattr("drp.services.outbox_task", lambda *a, **k: None)  # drive the sends by hand
+    agent.exercise("deletion", MAYA_CLAIMS, callback=webhook_server.url)
+    drp_request = DrpRequest.objects.get()
+    webhook_server.delay_seconds = 1.0
+
+    def send():
+        try:
+            drp_callback_send(drp_request_id=drp_request.pk)
+        finally:
+            connection.close()
+
+    first = threading.Thread(target=send)
+    first.start()
+    webhook_server.wait_for(1)  # the first is being answered, slowly
+    assert agent.revoke(str(drp_request.request_id))[1]["status"] == "revoked"
+    second = threading.Thread(target=send)
+    second.start()
+    first.join(timeout=30)
+    second.join(timeout=30)
+
+    bodies = [json.loads(r.body) for r in webhook_server.wait_for(2)]
+    assert webhook_server.most_in_flight == 1
+    assert [b["status"] for b in bodies] == ["in_progress", "revoked"]
