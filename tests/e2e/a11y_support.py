@@ -56,6 +56,7 @@ AXE_PAGES = {
     "staff:request_detail",
     "staff:appeals",
     "staff:metrics",
+    "api_staff:tokens",
 }
 
 # Named patterns that are not pages of their own. A new page must go into AXE_PAGES (and the tour), or
@@ -73,6 +74,8 @@ NOT_PAGES = {
     "requests_app:processor_confirm": "POST only; a processor's signed JSON callback",
     "requests_app:deletion_confirm_now": "POST only; renders deletion/scheduled.html, checked at deletion_scheduled",
     "staff:logout": "POST only; redirects to the login page",
+    "api_staff:revoke": "POST only; redirects to the API-token page",
+    "set_language": "POST only (the language switcher); redirects back to the page it came from",
     "staff:bulk_assign": "POST only; redirects to the queue",
     "staff:appeal_decide": "POST only; redirects to the request page",
     "staff:request_action": "POST only; redirects to the request page",

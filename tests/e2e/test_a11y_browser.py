@@ -167,6 +167,16 @@ def _staff_pages(tour: Tour) -> None:
     tour.submit()
     page.locator("header form button, form[action='/staff/logout/'] button").first.click()
 
+    admin = staff_member("adam", "admin", password=PASSWORD)  # the API-token page is the admins'
+    tour.go("/staff/login/")
+    tour.fill(username="adam", password=PASSWORD)
+    tour.submit(what="second factor")
+    tour.fill(code=totp_code(totp_device_for(admin)))
+    tour.submit(what="queue")
+    tour.go("/staff/api-tokens/")
+    tour.submit()
+    page.locator("header form button, form[action='/staff/logout/'] button").first.click()
+
     staff_member("ana", "analyst", password=PASSWORD)  # no authenticator yet: enrols at first sign-in
     tour.go("/staff/login/")
     tour.fill(username="ana", password=PASSWORD)

@@ -99,7 +99,9 @@ def _context(template: str) -> dict:
     )
     category = DataCategory(code="identifiers", name="Identifiers")
     item = SimpleNamespace(
-        point_type=DataPointType(code="phone", name="Phone number", category=category),
+        # Data-map names are shown as the admin wrote them (English); this one is not also a msgid of the
+        # pages (as "Phone number" is), so that the check for English msgids left in the e-mail holds.
+        point_type=DataPointType(code="phone", name="Mobile phone on file", category=category),
         system=System(code="member_accounts", name="Member accounts"),
     )
     status_url = "https://privacy.rakunest.example/requests/status/"
