@@ -84,6 +84,14 @@ def test_a_failing_message_is_retried_later_with_its_error_kind_only_and_staff_s
 def test_a_message_sent_while_the_database_connection_dies_is_marked_and_not_sent_again(monkeypatch):
     """Found by the PostgreSQL fault drill: the SMTP server accepted the mail, then the transaction that
     marks it died with its connection; the relay marks it on a fresh connection."""
+    from requests_app.outbox import tasks
+
+    # Only this test's relay: an outbox waker thread left by an earlier test in this process (it relays
+    # through the eager task) could otherwise claim the row in the moment its lock is gone.
+    def no_background_relay():
+        monkeypatch.setattr(tasks.outbox_relay_task, "apply_async", lambda *args, **kwargs: None)
+
+    no_background_relay()
     _send()
     save = OutboxMessage.save
 
@@ -95,6 +103,7 @@ def test_a_message_sent_while_the_database_connection_dies_is_marked_and_not_sen
     monkeypatch.setattr(OutboxMessage, "save", connection_lost)
     assert outbox_relay_one() is True
     monkeypatch.undo()
+    no_background_relay()
 
     message = OutboxMessage.objects.get()
     assert message.sent_at is not None and message.attempts == 1
