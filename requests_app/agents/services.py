@@ -602,6 +602,10 @@ def _confirmation_points_short(
     return "closed"
 
 
+def agent_submitted(*, submission_id: int) -> bool:
+    return AgentAuthorization.objects.filter(submission_id=submission_id).exists()
+
+
 def agent_opt_in_waiting(*, submission_id: int) -> PrivacyRequest | None:
     """The submission's opt-in to sale that waits for its consumer's own confirmation, if any."""
     return (

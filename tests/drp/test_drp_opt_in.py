@@ -20,6 +20,7 @@ from requests_app.fulfilment import request_approve
 from requests_app.intake.forms import RequestForm
 from requests_app.models import Kind, PrivacyRequest, Status, kinds_offered
 from tests.drp.test_drp import CONFIRM, CONFIRM_ANSWER, code_for, drp_privacy_request, submit
+from tests.drp_agent import MAYA_CLAIMS
 from tests.factories import staff_member
 from tests.requests_app.flow_helpers import maya_consumer
 
@@ -241,3 +242,19 @@ def test_no_opt_in_is_recorded_without_the_code_from_the_address_on_record(
     assert client.post(OPT_IN, {"confirm": "on"})["Location"] == reverse("requests_app:status_lookup")
     assert not opted_in(maya)
     assert DrpRequest.objects.get().privacy_request.status == Status.AWAITING_CONSUMER_CONFIRMATION
+
+
+def test_a_status_page_opened_at_an_address_the_agent_typed_cannot_confirm_it(
+    agent, client, maya, outbox, django_capture_on_commit_callbacks
+):
+    # Found by the phone number; the e-mail claim is the agent's own inbox, not the consumer's.
+    claims = {**MAYA_CLAIMS, "email": "inbox@agent.example.org"}
+    submit(agent, django_capture_on_commit_callbacks, "sale:opt-in", claims=claims)
+    reference = drp_privacy_request().reference
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("requests_app:status_lookup"), {"reference": reference, "email": claims["email"]})
+    client.post(reverse("requests_app:status_code"), {"code": code_for(outbox, claims["email"])})
+
+    assert client.post(OPT_IN, {"confirm": "on"})["Location"] == reverse("requests_app:status_lookup")
+    assert not opted_in(maya)
+    assert drp_privacy_request().status == Status.AWAITING_CONSUMER_CONFIRMATION
