@@ -37,9 +37,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from records.choices import consumer_sale_opt_in
-from records.exceptions import RecordsError
-from records.models import Consumer, SaleOptIn
+from records.models import Consumer
 from records.vault import vault_delete, vault_get, vault_put
 from requests_app.agents.tasks import (
     agent_acknowledged_hooks_task,
@@ -68,6 +66,7 @@ from requests_app.models import (
     Status,
     Submission,
 )
+from requests_app.optout.services import sale_opt_in_fulfil
 from requests_app.outbox.services import outbox_task, outbox_task_if_matched
 from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
@@ -633,7 +632,6 @@ def agent_opt_in_answer(*, request_id: int, opt_in: bool) -> str:
     found = PrivacyRequest.objects.filter(pk=request_id, kind=Kind.SALE_OPT_IN).first()
     if found is None:
         return "closed"
-    refusal: RecordsError | None = None
     with transaction.atomic():
         # The authorization first, then the request: the order agent_confirmation_answer locks them in.
         authorization = AgentAuthorization.objects.select_for_update().get(submission_id=found.submission_id)
@@ -653,35 +651,19 @@ def agent_opt_in_answer(*, request_id: int, opt_in: bool) -> str:
                 request=request, to=Status.WITHDRAWN, actor_label="consumer", reason=REASON_OPT_IN_KEPT
             )
             return "kept"
-        try:
-            consumer_sale_opt_in(consumer_id=request.consumer_id, given_by=SaleOptIn.GivenBy.CONSUMER)
-        except RecordsError as exc:
-            refusal = exc
-            request_transition(
-                request=request,
-                to=Status.DENIED,
-                actor_label="consumer",
-                reason=exc.code,
-                denial_reason=exc.code,
-                outcome="denied",
-            )
-        else:
-            # The data points proven at the confirmation page; only the code to the address on record when
-            # the consumer came through the status page instead.
-            proven = request.events.filter(name=IDENTITY_CONFIRMED).order_by("-pk").first()
-            points = proven.data["points"] if proven else ["email"]
-            request_transition(
-                request=request,
-                to=Status.APPROVED,
-                actor_label="consumer",
-                reason=REASON_OPT_IN_CONFIRMED,
-                matched_fields=points,
-                verification_level="standard",
-            )
-            request_transition(request=request, to=Status.FULFILLING)
-            request_transition(
-                request=request, to=Status.COMPLETED, outcome="complied", data={"given_by": "consumer"}
-            )
+        # The data points proven at the confirmation page; only the code to the address on record when
+        # the consumer came through the status page instead.
+        proven = request.events.filter(name=IDENTITY_CONFIRMED).order_by("-pk").first()
+        request_transition(
+            request=request,
+            to=Status.APPROVED,
+            actor_label="consumer",
+            reason=REASON_OPT_IN_CONFIRMED,
+            matched_fields=proven.data["points"] if proven else ["email"],
+            verification_level="standard",
+        )
+        request_transition(request=request, to=Status.FULFILLING)
+        refusal = sale_opt_in_fulfil(request_id=request.pk)
     if refusal is not None:
         raise refusal
     return "opted_in"

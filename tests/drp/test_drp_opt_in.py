@@ -258,3 +258,18 @@ def test_a_status_page_opened_at_an_address_the_agent_typed_cannot_confirm_it(
     assert client.post(OPT_IN, {"confirm": "on"})["Location"] == reverse("requests_app:status_lookup")
     assert not opted_in(maya)
     assert drp_privacy_request().status == Status.AWAITING_CONSUMER_CONFIRMATION
+
+
+def test_the_fulfilment_task_records_no_opt_in_the_consumer_did_not_confirm(
+    agent, client, maya, outbox, django_capture_on_commit_callbacks
+):
+    from requests_app.optout.tasks import fulfil_sale_opt_in_task
+
+    submit(agent, django_capture_on_commit_callbacks, "sale:opt-in")
+    identify(client, outbox)
+    PrivacyRequest.objects.update(status=Status.FULFILLING)  # as if moved there some other way
+
+    fulfil_sale_opt_in_task.delay(drp_privacy_request().pk)
+
+    assert not opted_in(maya)
+    assert drp_privacy_request().status == Status.FULFILLING
