@@ -6,7 +6,9 @@ drives it with wrk (Debian's package) from the same machine:
   2. valid POSTs of the real form, every one from a new requester (unique e-mail), at 16 and 64 concurrent,
   3. the same POSTs to a minimal view that validates a six-field form and inserts one row.
 Prints requests/s, p50/p99 and the ratio real/floor. Run: `make bench-intake` or
-`.venv/bin/python bench/intake.py [--duration 10]`. Rate limiting is off for the run (one client IP).
+`.venv/bin/python bench/intake.py [--duration 10] [--rounds 1] [--workers 2]`; with --rounds N the
+scenarios alternate N times per concurrency and the ratio is of the mean rates. Rate limiting is off for
+the run (one client IP).
 """
 
 import argparse
@@ -14,6 +16,7 @@ import os
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -134,6 +137,15 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="alternate the scenarios this many times (a drifting load hits all)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=2, help="gunicorn sync workers (docker-compose.yml runs 3)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install wrk")
@@ -160,7 +172,7 @@ def main() -> None:
         "kind varchar(20), created_at timestamptz default now())",
     )
 
-    server, token = gunicorn_start(env=env, port=PORT)
+    server, token = gunicorn_start(env=env, port=PORT, workers=args.workers)
     try:
         base = f"http://127.0.0.1:{PORT}"
         script = var / "post.lua"
@@ -175,30 +187,37 @@ def main() -> None:
                 script=None if path == "/requests/new/" else script,
             )
         wrk(f"{base}/requests/new/", connections=4, duration=2, script=script)
-        print(f"gunicorn 2 sync workers, PostgreSQL, Redis broker; wrk 2 threads, {args.duration}s per run")
+        print(
+            f"gunicorn {args.workers} sync workers, PostgreSQL, Redis broker; wrk 2 threads, {args.duration}s per run"
+        )
         print(f"{'scenario':<38}{'conc':>5}{'req/s':>10}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
         get = wrk(f"{base}/requests/new/", connections=16, duration=args.duration, script=None)
         print(
             f"{'GET form page':<38}{16:>5}{get['rps']:>10.0f}{get['p50']:>9.1f}{get['p99']:>9.1f}{get['errors']:>9}"
         )
-        results = {}
+        results: dict[tuple[str, int], list[dict]] = {}
         scenarios = (
             ("floor (raw cursor insert)", "/bench/floor-raw/"),
             ("floor (ORM insert)", "/bench/floor/"),
             ("portal: POST request form", "/requests/new/"),
         )
         for conc in (16, 64):
-            for name, path in scenarios:
-                r = wrk(f"{base}{path}", connections=conc, duration=args.duration, script=script)
-                results[name, conc] = r
-                print(f"{name:<38}{conc:>5}{r['rps']:>10.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>9}")
+            for _round in range(args.rounds):
+                for name, path in scenarios:
+                    r = wrk(f"{base}{path}", connections=conc, duration=args.duration, script=script)
+                    results.setdefault((name, conc), []).append(r)
+                    print(
+                        f"{name:<38}{conc:>5}{r['rps']:>10.0f}{r['p50']:>9.1f}{r['p99']:>9.1f}{r['errors']:>9}"
+                    )
         for conc in (16, 64):
-            portal = results["portal: POST request form", conc]["rps"]
-            orm = portal / results["floor (ORM insert)", conc]["rps"]
-            raw = portal / results["floor (raw cursor insert)", conc]["rps"]
+            rate = {name: statistics.mean(r["rps"] for r in results[name, conc]) for name, _path in scenarios}
+            portal = rate["portal: POST request form"]
+            worst_p99 = max(r["p99"] for r in results["portal: POST request form", conc])
             print(
-                f"ratio portal/floor at {conc} concurrent: {orm:.2f} vs ORM floor, {raw:.2f} vs raw floor "
-                "(target >= 0.6)"
+                f"ratio portal/floor at {conc} concurrent (mean of {args.rounds} round(s)): "
+                f"{portal / rate['floor (ORM insert)']:.2f} vs ORM floor, "
+                f"{portal / rate['floor (raw cursor insert)']:.2f} vs raw floor (target >= 0.6); "
+                f"portal {portal:.0f} req/s, worst p99 {worst_p99:.1f} ms"
             )
         counts = sh(
             "psql",

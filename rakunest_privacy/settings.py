@@ -157,6 +157,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"timeout": 20, "transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+# Intake's one-statement chains (requests_app/intake/sql.py) are prepared once per connection. Switch
+# this off behind a pooler in transaction mode (pgbouncer's `pool_mode = transaction`), where the next
+# statement may reach another server session.
+DATABASE_PREPARED_STATEMENTS = _parsed("DATABASE_PREPARED_STATEMENTS", _strict_bool, True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, one-time-code throttles) ---------------------------------------------------

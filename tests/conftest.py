@@ -12,6 +12,16 @@ def _clean_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_outbox_waker_left():
+    """A test that relays through the background waker (OUTBOX_RELAY_SYNC off) leaves no thread behind to
+    claim a later test's rows."""
+    yield
+    from requests_app.outbox.services import outbox_waker_stop
+
+    outbox_waker_stop()
+
+
+@pytest.fixture(autouse=True)
 def _default_language():
     """LocaleMiddleware activates a request's language for the thread and leaves it there: a test that
     browses in Spanish must not make the next test's e-mails and messages Spanish."""

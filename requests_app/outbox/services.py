@@ -13,6 +13,7 @@ a Message-ID derived from the row, so a duplicate is recognisable downstream.
 
 import hmac
 import logging
+import os
 import queue
 import threading
 import time
@@ -88,9 +89,14 @@ def outbox_sms(*, key: str | None, to: str, body: str) -> None:
 
 # --- Waking the relay ---------------------------------------------------------------------------------
 # In the web process the wake (a Celery publish) is done by one background thread, so that neither the
-# publish nor a broker outage is on the request's path; wakes that arrive while one is being published are
-# coalesced. With OUTBOX_RELAY_SYNC (eager/unit settings) the relay runs in the commit hook itself.
+# publish nor a broker outage is on the request's path. The thread publishes at once when woken after a
+# quiet spell, then at most once per WAKE_INTERVAL_SECONDS: every wake that arrives meanwhile is folded into
+# the next publish, since one relay drains every due row. Under load that is a few publishes a second
+# instead of one per request (a publish costs about as much CPU as the rest of an intake POST; bench/intake.py).
+# With OUTBOX_RELAY_SYNC (eager/unit settings) the relay runs in the commit hook itself.
 
+WAKE_INTERVAL_SECONDS = 0.05
+_STOP = object()
 _wakes: queue.Queue = queue.Queue()
 _waker: dict = {"thread": None, "pid": None}
 _waker_lock = threading.Lock()
@@ -109,8 +115,6 @@ def outbox_wake() -> None:
     if getattr(settings, "OUTBOX_RELAY_SYNC", False):
         outbox_relay()
         return
-    import os
-
     with _waker_lock:
         if _waker["thread"] is None or _waker["pid"] != os.getpid() or not _waker["thread"].is_alive():
             thread = threading.Thread(target=_waker_loop, name="outbox-waker", daemon=True)
@@ -119,13 +123,27 @@ def outbox_wake() -> None:
     _wakes.put_nowait(1)
 
 
+def outbox_waker_stop(timeout: float = 5) -> None:
+    """Stop this process's waker thread, if it has one (tests: no thread outlives the test that started
+    it, to relay rows of a later test). A later wake starts a new one."""
+    with _waker_lock:
+        thread = _waker["thread"]
+        _waker.update(thread=None, pid=None)
+        if thread is None or not thread.is_alive():
+            return
+        _wakes.put_nowait(_STOP)
+    thread.join(timeout)
+
+
 def _waker_loop() -> None:
     from requests_app.outbox.tasks import outbox_relay_task
 
     while True:
-        _wakes.get()
+        wakes = [_wakes.get()]
         while not _wakes.empty():  # coalesce
-            _wakes.get_nowait()
+            wakes.append(_wakes.get_nowait())
+        if _STOP in wakes:
+            return
         try:
             outbox_relay_task.apply_async(retry=False)
         except Exception as exc:  # the broker is down: the beat drain relays the rows later
@@ -133,6 +151,7 @@ def _waker_loop() -> None:
                 "outbox wake not published (%s); the periodic drain will relay", type(exc).__name__
             )
             time.sleep(1)
+        time.sleep(WAKE_INTERVAL_SECONDS)
 
 
 # --- Relaying -----------------------------------------------------------------------------------------

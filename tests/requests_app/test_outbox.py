@@ -84,14 +84,6 @@ def test_a_failing_message_is_retried_later_with_its_error_kind_only_and_staff_s
 def test_a_message_sent_while_the_database_connection_dies_is_marked_and_not_sent_again(monkeypatch):
     """Found by the PostgreSQL fault drill: the SMTP server accepted the mail, then the transaction that
     marks it died with its connection; the relay marks it on a fresh connection."""
-    from requests_app.outbox import tasks
-
-    # Only this test's relay: an outbox waker thread left by an earlier test in this process (it relays
-    # through the eager task) could otherwise claim the row in the moment its lock is gone.
-    def no_background_relay():
-        monkeypatch.setattr(tasks.outbox_relay_task, "apply_async", lambda *args, **kwargs: None)
-
-    no_background_relay()
     _send()
     save = OutboxMessage.save
 
@@ -103,7 +95,6 @@ def test_a_message_sent_while_the_database_connection_dies_is_marked_and_not_sen
     monkeypatch.setattr(OutboxMessage, "save", connection_lost)
     assert outbox_relay_one() is True
     monkeypatch.undo()
-    no_background_relay()
 
     message = OutboxMessage.objects.get()
     assert message.sent_at is not None and message.attempts == 1
@@ -131,3 +122,50 @@ class DownBackend:
 
     def send_messages(self, messages):
         raise ConnectionRefusedError("smtp.example.com:25 refused maya.chen@example.com")
+
+
+def test_the_waker_publishes_at_once_then_folds_a_burst_of_wakes_into_few_publishes(settings, monkeypatch):
+    """One relay drains every due row, so a wake per committed request would only cost the web process a
+    broker publish each: under a steady stream, at most one publish per WAKE_INTERVAL_SECONDS."""
+    import threading
+    import time
+
+    from requests_app.outbox import services, tasks
+
+    settings.OUTBOX_RELAY_SYNC = False
+    published = []
+    first = threading.Event()
+
+    def publish(*args, **kwargs):
+        published.append(time.monotonic())
+        first.set()
+
+    monkeypatch.setattr(tasks.outbox_relay_task, "apply_async", publish)
+    started = time.monotonic()
+    services.outbox_wake()
+    assert first.wait(5), "a wake after a quiet spell is published"
+    for _ in range(60):  # a request every 5 ms: 60 commits in about 0.3 s
+        services.outbox_wake()
+        time.sleep(0.005)
+    elapsed = time.monotonic() - started
+    services.outbox_waker_stop()
+    assert 1 < len(published) <= elapsed / services.WAKE_INTERVAL_SECONDS + 2
+    assert not services._waker["thread"]
+
+
+def test_a_stopped_waker_is_started_again_by_the_next_wake(settings, monkeypatch):
+    import threading
+
+    from requests_app.outbox import services, tasks
+
+    settings.OUTBOX_RELAY_SYNC = False
+    published = threading.Event()
+    monkeypatch.setattr(tasks.outbox_relay_task, "apply_async", lambda *a, **k: published.set())
+    services.outbox_wake()
+    thread = services._waker["thread"]
+    services.outbox_waker_stop()
+    assert not thread.is_alive()
+    published.clear()
+    services.outbox_wake()
+    assert published.wait(5)
+    assert services._waker["thread"].is_alive() and services._waker["thread"] is not thread
