@@ -115,6 +115,11 @@ def outbox_wake() -> None:
     if getattr(settings, "OUTBOX_RELAY_SYNC", False):
         outbox_relay()
         return
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        # An eager publish runs the relay at once, in the caller's thread: no waker thread, which would
+        # run it in the background against the same database (unit settings with OUTBOX_RELAY_SYNC off).
+        _wake_publish()
+        return
     with _waker_lock:
         if _waker["thread"] is None or _waker["pid"] != os.getpid() or not _waker["thread"].is_alive():
             thread = threading.Thread(target=_waker_loop, name="outbox-waker", daemon=True)
@@ -136,22 +141,26 @@ def outbox_waker_stop(timeout: float = 5) -> None:
 
 
 def _waker_loop() -> None:
-    from requests_app.outbox.tasks import outbox_relay_task
-
     while True:
         wakes = [_wakes.get()]
         while not _wakes.empty():  # coalesce
             wakes.append(_wakes.get_nowait())
         if _STOP in wakes:
             return
-        try:
-            outbox_relay_task.apply_async(retry=False)
-        except Exception as exc:  # the broker is down: the beat drain relays the rows later
-            logger.warning(
-                "outbox wake not published (%s); the periodic drain will relay", type(exc).__name__
-            )
+        if not _wake_publish():
             time.sleep(1)
         time.sleep(WAKE_INTERVAL_SECONDS)
+
+
+def _wake_publish() -> bool:
+    from requests_app.outbox.tasks import outbox_relay_task
+
+    try:
+        outbox_relay_task.apply_async(retry=False)
+    except Exception as exc:  # the broker is down: the beat drain relays the rows later
+        logger.warning("outbox wake not published (%s); the periodic drain will relay", type(exc).__name__)
+        return False
+    return True
 
 
 # --- Relaying -----------------------------------------------------------------------------------------

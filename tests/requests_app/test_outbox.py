@@ -84,6 +84,9 @@ def test_a_failing_message_is_retried_later_with_its_error_kind_only_and_staff_s
 def test_a_message_sent_while_the_database_connection_dies_is_marked_and_not_sent_again(monkeypatch):
     """Found by the PostgreSQL fault drill: the SMTP server accepted the mail, then the transaction that
     marks it died with its connection; the relay marks it on a fresh connection."""
+    from requests_app.outbox import services
+
+    monkeypatch.setattr(services, "outbox_wake", lambda: None)  # the only relay is this test's own call
     _send()
     save = OutboxMessage.save
 
@@ -132,7 +135,7 @@ def test_the_waker_publishes_at_once_then_folds_a_burst_of_wakes_into_few_publis
 
     from requests_app.outbox import services, tasks
 
-    settings.OUTBOX_RELAY_SYNC = False
+    settings.OUTBOX_RELAY_SYNC = settings.CELERY_TASK_ALWAYS_EAGER = False  # as in production: the thread
     published = []
     first = threading.Event()
 
@@ -158,7 +161,7 @@ def test_a_stopped_waker_is_started_again_by_the_next_wake(settings, monkeypatch
 
     from requests_app.outbox import services, tasks
 
-    settings.OUTBOX_RELAY_SYNC = False
+    settings.OUTBOX_RELAY_SYNC = settings.CELERY_TASK_ALWAYS_EAGER = False
     published = threading.Event()
     monkeypatch.setattr(tasks.outbox_relay_task, "apply_async", lambda *a, **k: published.set())
     services.outbox_wake()
@@ -169,3 +172,21 @@ def test_a_stopped_waker_is_started_again_by_the_next_wake(settings, monkeypatch
     services.outbox_wake()
     assert published.wait(5)
     assert services._waker["thread"].is_alive() and services._waker["thread"] is not thread
+
+
+def test_with_eager_tasks_a_wake_relays_in_the_callers_thread(settings, monkeypatch):
+    """Unit settings with OUTBOX_RELAY_SYNC off: no background thread runs the relay against the test's
+    database (it did, and then failed a later test with 'database table is locked')."""
+    import threading
+
+    from requests_app.outbox import services, tasks
+
+    settings.OUTBOX_RELAY_SYNC = False
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    callers = []
+    monkeypatch.setattr(
+        tasks.outbox_relay_task, "apply_async", lambda *a, **k: callers.append(threading.current_thread())
+    )
+    services.outbox_wake()
+    assert callers == [threading.current_thread()]
+    assert services._waker["thread"] is None
