@@ -38,7 +38,12 @@ from drp.addresses import PinnedTransport, address_resolve
 from drp.models import DrpAgent, DrpRequest, DrpSeenMessage
 from drp.sql import drp_exercise_insert
 from drp.tasks import drp_callback_task
-from requests_app.agents.services import AgentDetails, agent_request_submit, agent_submission_build
+from requests_app.agents.services import (
+    REASON_CONFIRMATION_EXPIRED,
+    AgentDetails,
+    agent_request_submit,
+    agent_submission_build,
+)
 from requests_app.deletion.services import deletion_cancel
 from requests_app.emails import email_language
 from requests_app.intake.forms import RequestForm
@@ -69,10 +74,12 @@ EXERCISES: dict[str, str] = {
     "access": Kind.ACCESS_SPECIFIC,
     "access:categories": Kind.KNOW_CATEGORIES,
     "access:specific": Kind.ACCESS_SPECIFIC,
+    # "Reconsent or opt-in to data sale". The agent's message is at most the first step of Regs §7028(a):
+    # the consumer confirms the opt-in themselves on our site after proving who they are
+    # (requests_app.agents.agent_opt_in_answer); the agent's word is never taken as their consent.
+    "sale:opt-in": Kind.SALE_OPT_IN,
+    "sale:opt_in": Kind.SALE_OPT_IN,
 }
-# An opt-in to sale is the consumer's own consent, given on our site after they prove who they are; it is
-# not taken from an agent's message (records.choices.consumer_sale_opt_in).
-REFUSED_EXERCISES = frozenset({"sale:opt-in", "sale:opt_in"})
 REGIMES = {"ccpa": Regime.CALIFORNIA}
 REPLAY_MESSAGE = _("This signed message was already received.")
 CALLBACK_NOT_PUBLIC = _("`status_callback` must point to a public address.")
@@ -270,6 +277,10 @@ class ClaimsForm(RequestForm):
     messages. It is never rendered, and validation changes no field, so the fields are shared rather than
     deep-copied per message (which was most of the form's 1.8 ms: the choice lists of states and kinds)."""
 
+    def clean_kinds(self) -> list[str]:
+        # The kind comes from EXERCISES, not from a person's choice: an agent-only kind is allowed here.
+        return self.cleaned_data["kinds"]
+
 
 ClaimsForm.base_fields = _SharedFields(RequestForm.base_fields)
 
@@ -336,12 +347,6 @@ def drp_exercise_submit(*, agent: DrpAgent, body: bytes, language: str = "en") -
             reason="version",
         )
     exercise = claims.get("exercise")
-    if exercise in REFUSED_EXERCISES:
-        raise DrpError(
-            400,
-            _("An opt-in to sale must be given by the consumer on our site after they verify themselves."),
-            reason="exercise",
-        )
     if exercise not in EXERCISES:
         raise DrpError(400, _("Unsupported rights actions submitted."), reason="exercise")
     agent_request_id = claims.get("agent-request-id") or ""
@@ -458,6 +463,17 @@ DENIAL_REASONS = {
     "consumer_confirmation_failed": "insuf_verification",
     "unverifiable": "insuf_verification",
 }
+# records.choices' refusals of an opt-in, as the agent is told them (without the consumer's dates).
+OPT_IN_REFUSALS = {
+    "parent_consent_required": _(
+        "The consumer is under 13: only a verified parent or guardian can agree to the sale or sharing of "
+        "a child's personal information. No opt-in was recorded."
+    ),
+    "opt_in_too_soon": _(
+        "The consumer opted out less than 12 months ago and we keep to that choice for 12 months. No opt-in "
+        "was recorded."
+    ),
+}
 IN_PROGRESS = {
     Status.RECEIVED,
     Status.AWAITING_VERIFICATION,
@@ -509,8 +525,24 @@ def _drp_status(drp_request: DrpRequest) -> dict[str, Any]:
                 "We e-mailed the consumer, at an address we hold, to confirm your permission and their "
                 "identity directly. They enter the code from that e-mail on the page given."
             )
+            if request.kind == Kind.SALE_OPT_IN:
+                # §3.02: `expires_at` comes with need_user_verification; past it the request is `expired`.
+                window = timedelta(days=settings.AGENT_CONFIRMATION_DAYS)
+                status["expires_at"] = (request.status_changed_at + window).isoformat()
+                status["processing_details"] = _(
+                    "We e-mailed the consumer, at an address we hold, to confirm their identity directly. "
+                    "An opt-in is recorded only when they then confirm it themselves on our site (Cal. Code "
+                    "Regs. tit. 11, §7028(a)); unconfirmed, it expires at `expires_at`."
+                )
+    elif request.kind == Kind.SALE_OPT_IN and request.denial_reason == REASON_CONFIRMATION_EXPIRED:
+        status["status"] = "expired"
+        status["processing_details"] = _(
+            "The consumer did not confirm the opt-in in time: nothing was recorded."
+        )
     elif request.status == Status.COMPLETED:
         status["status"] = "fulfilled"
+        if request.kind == Kind.SALE_OPT_IN:
+            status["processing_details"] = _("The consumer confirmed the opt-in themselves on our site.")
         if authorization.agent_may_receive and request.kind in ACCESS_KINDS:
             status["results_url"] = f"{site}/requests/agent/status/"
             status["processing_details"] = _(
@@ -526,7 +558,7 @@ def _drp_status(drp_request: DrpRequest) -> dict[str, Any]:
         status["reason"] = DENIAL_REASONS.get(
             request.denial_reason, "insuf_verification" if request.status == Status.UNVERIFIABLE else "other"
         )
-        status["processing_details"] = request.requester_status
+        status["processing_details"] = OPT_IN_REFUSALS.get(request.denial_reason, request.requester_status)
     return status
 
 

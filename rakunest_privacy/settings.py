@@ -367,6 +367,9 @@ VERIFICATION_POINTS = {
     # Access to ADMT information: a request to know about the consumer (Regs §7222, verified as under
     # Article 5 at the reasonable degree of a request to know categories). Opt-out of ADMT needs none (§7221).
     "admt_access": 2,
+    # An agent's opt-in to sale (DRP): the code at the address on record and one more data point before the
+    # consumer is asked to confirm the opt-in itself (Regs §7028(a)); the web opt-in asks for no more.
+    "sale_opt_in": 2,
 }
 # The ADMT request kinds (Regs §§7220–7222, in force 2027-01-01): off until staff are ready for them.
 ADMT_REQUESTS_ENABLED = _parsed("ADMT_REQUESTS_ENABLED", _strict_bool, False)

@@ -42,6 +42,9 @@ class Kind(models.TextChoices):
         _("Access information about our use of automated decision-making technology (ADMT)"),
     )
     ADMT_OPT_OUT = "admt_opt_out", _("Opt out of our use of automated decision-making technology (ADMT)")
+    # An authorized agent's request to opt the consumer back in (DRP `sale:opt-in`). It is the first step
+    # of Regs §7028(a) at most: the consumer confirms it themselves on our site (requests_app.agents).
+    SALE_OPT_IN = "sale_opt_in", _("Opt back in to sale or sharing")
 
 
 ACCESS_KINDS = frozenset({Kind.KNOW_CATEGORIES, Kind.ACCESS_SPECIFIC})
@@ -52,11 +55,15 @@ MANUAL_KINDS = ADMT_KINDS
 NO_VERIFICATION_KINDS = frozenset({Kind.OPT_OUT, Kind.ADMT_OPT_OUT})
 
 
+# Kinds only an agent's software asks for: a consumer opts back in on the opt-in page itself.
+AGENT_ONLY_KINDS = frozenset({Kind.SALE_OPT_IN})
+
+
 def kinds_offered() -> list[tuple[str, str]]:
-    """The kinds the forms offer: every kind, less the ADMT kinds while ADMT_REQUESTS_ENABLED is off."""
-    if settings.ADMT_REQUESTS_ENABLED:
-        return list(Kind.choices)
-    return [(value, label) for value, label in Kind.choices if value not in ADMT_KINDS]
+    """The kinds the forms offer: every kind but the agent-only ones, less the ADMT kinds while
+    ADMT_REQUESTS_ENABLED is off."""
+    hidden = AGENT_ONLY_KINDS if settings.ADMT_REQUESTS_ENABLED else AGENT_ONLY_KINDS | ADMT_KINDS
+    return [(value, label) for value, label in Kind.choices if value not in hidden]
 
 
 class Status(models.TextChoices):

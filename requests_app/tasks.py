@@ -38,6 +38,8 @@ FULFILMENT = {
     Kind.SHINE_THE_LIGHT: optout.fulfil_shine_the_light_task,
     Kind.UNSUBSCRIBE: optout.fulfil_unsubscribe_task,
     Kind.CLOSE_ACCOUNT: optout.fulfil_close_account_task,
+    # Run at once by the consumer's own confirmation (agents.agent_opt_in_answer); the task is for the sweeper.
+    Kind.SALE_OPT_IN: optout.fulfil_sale_opt_in_task,
     Kind.DELETE: deletion.deletion_start_task,
     Kind.CORRECT: correction.correction_start_task,
     Kind.KNOW_CATEGORIES: reports.fulfil_access_task,

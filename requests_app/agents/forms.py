@@ -168,6 +168,10 @@ class ConfirmAnswerForm(forms.Form):
     street = forms.CharField(max_length=200, required=False)
     zip_code = forms.CharField(max_length=12, required=False)
 
+    def __init__(self, *args, asks_results: bool = True, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.asks_results = asks_results  # an opt-in to sale has no results to receive
+
     # The same normalisers and messages as the request form.
     clean_phone = RequestForm.clean_phone
     clean_member_number = RequestForm.clean_member_number
@@ -178,7 +182,7 @@ class ConfirmAnswerForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("gave_permission") == "yes":
-            if not data.get("agent_may_receive"):
+            if self.asks_results and not data.get("agent_may_receive"):
                 self.add_error("agent_may_receive", _("Tell us whether the agent may receive the results."))
             typed = [data.get(name) for name in ("phone", "member_number", "date_of_birth", "zip_code")]
             if not any(typed) and not self.errors:

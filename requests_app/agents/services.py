@@ -15,6 +15,12 @@ The flow, and where each rule lives:
   requests to review, a "no" denies them; the consumer also chooses whether the agent may receive results.
 - Nothing from an agent is approved before staff accept the document and, for a permission, the consumer
   confirmed (`agent_release_refusal`, enforced by the lifecycle).
+- An opt-in to sale or sharing (a DRP agent's `sale:opt-in`) is the agent's request at most, never the
+  consumer's consent (Regs §7028(a): the consumer requests, then separately confirms). A "yes" with a
+  matching data point only opens the opt-in page for that browser; `agent_opt_in_answer` records the
+  consumer's own answer there: opted in (completed), kept opted out (withdrawn), or refused by
+  records.choices (a child under 13, within 12 months of an opt-out: denied). Unconfirmed, it closes with
+  the confirmation window like any agent request (`agent_sweep`).
 """
 
 from __future__ import annotations
@@ -54,11 +60,13 @@ from requests_app.lifecycle import (
 from requests_app.models import (
     AgentAuthorization,
     Channel,
+    Kind,
     PrivacyRequest,
     RequestEvent,
     Status,
     Submission,
 )
+from requests_app.optout.services import sale_opt_in_fulfil
 from requests_app.outbox.services import outbox_task, outbox_task_if_matched
 from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
@@ -88,6 +96,9 @@ REASON_NOT_CONFIRMED = "agent_permission_not_confirmed"
 REASON_CONFIRMATION_EXPIRED = "consumer_confirmation_expired"
 REASON_CONFIRMATION_FAILED = "consumer_confirmation_failed"
 REASON_DOCUMENT_REJECTED = "agent_document_rejected"
+REASON_OPT_IN_CONFIRMED = "consumer_confirmed_opt_in"
+REASON_OPT_IN_KEPT = "consumer_kept_opt_out"
+IDENTITY_CONFIRMED = "agents.confirmation.identity_confirmed"
 
 R = AgentAuthorization.Review
 # AgentAuthorization.review, changed only by `agent_document_review` through requests_app.states: a
@@ -432,6 +443,7 @@ def agent_confirmation_send(*, authorization_id: int | None, again: bool = False
                 "requests": requests,
                 "code": code,
                 "days": settings.AGENT_CONFIRMATION_DAYS,
+                "opt_in": any(r.kind == Kind.SALE_OPT_IN for r in requests),
             },
         )
         authorization.confirmation_sent_at = timezone.now()
@@ -489,7 +501,8 @@ class ConfirmationPoints:
 def agent_confirmation_answer(
     *, authorization_id: int, gave_permission: bool, agent_may_receive: bool, points: ConfirmationPoints
 ) -> str:
-    """Record the consumer's answer: "confirmed", "declined", "retry" (points did not match) or "closed"."""
+    """Record the consumer's answer: "confirmed", "declined", "retry" (points did not match), "closed", or
+    "opt_in" (an opt-in to sale: the browser may now ask the consumer to confirm it, agent_opt_in_answer)."""
     with transaction.atomic():
         authorization = AgentAuthorization.objects.select_for_update().get(pk=authorization_id)
         awaiting = _awaiting(authorization)
@@ -539,6 +552,14 @@ def agent_confirmation_answer(
         )
         if len(proven) < needed:
             return _confirmation_points_short(authorization, awaiting, proven=proven, needed=needed)
+        if any(r.kind == Kind.SALE_OPT_IN for r in awaiting):
+            # Not the consumer's consent yet: it is asked for separately (agent_opt_in_answer). Nothing is
+            # recorded as answered, so a consumer who leaves before that can come back with a new code.
+            for request in awaiting:
+                event_record(
+                    request=request, name=IDENTITY_CONFIRMED, actor_label="consumer", data={"points": proven}
+                )
+            return "opt_in"
         authorization.consumer_answered_at = now
         authorization.consumer_confirmed = True
         authorization.agent_may_receive = agent_may_receive
@@ -578,6 +599,74 @@ def _confirmation_points_short(
             outcome="denied",
         )
     return "closed"
+
+
+def agent_submitted(*, submission_id: int) -> bool:
+    return AgentAuthorization.objects.filter(submission_id=submission_id).exists()
+
+
+def agent_opt_in_waiting(*, submission_id: int) -> PrivacyRequest | None:
+    """The submission's opt-in to sale that waits for its consumer's own confirmation, if any."""
+    return (
+        PrivacyRequest.objects.filter(
+            submission_id=submission_id,
+            kind=Kind.SALE_OPT_IN,
+            status=Status.AWAITING_CONSUMER_CONFIRMATION,
+            consumer__isnull=False,
+            submission__agent_authorization__consumer_answered_at__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def agent_opt_in_answer(*, request_id: int, opt_in: bool) -> str:
+    """The consumer's separate confirmation of an agent's opt-in to sale (Regs §7028(a)), given on the
+    opt-in page by a browser that proved control of the consumer's e-mail address on record.
+
+    Returns "opted_in" (recorded as the consumer's own, the request completed), "kept" (the "No": the
+    request withdrawn) or "closed" (nothing waits). Raises the RecordsError of records.choices once the
+    request is denied with its code: a child under 13 needs a parent's consent, or the consumer opted out
+    less than 12 months ago.
+    """
+    found = PrivacyRequest.objects.filter(pk=request_id, kind=Kind.SALE_OPT_IN).first()
+    if found is None:
+        return "closed"
+    with transaction.atomic():
+        # The authorization first, then the request: the order agent_confirmation_answer locks them in.
+        authorization = AgentAuthorization.objects.select_for_update().get(submission_id=found.submission_id)
+        request = PrivacyRequest.objects.select_for_update().get(pk=request_id)
+        if (
+            authorization.consumer_answered_at
+            or request.status != Status.AWAITING_CONSUMER_CONFIRMATION
+            or request.consumer_id is None
+        ):
+            return "closed"
+        authorization.consumer_answered_at = timezone.now()
+        authorization.consumer_confirmed = opt_in
+        authorization.agent_may_receive = False  # an opt-in has no results
+        authorization.save(update_fields=["consumer_answered_at", "consumer_confirmed", "agent_may_receive"])
+        if not opt_in:
+            request_transition(
+                request=request, to=Status.WITHDRAWN, actor_label="consumer", reason=REASON_OPT_IN_KEPT
+            )
+            return "kept"
+        # The data points proven at the confirmation page; only the code to the address on record when
+        # the consumer came through the status page instead.
+        proven = request.events.filter(name=IDENTITY_CONFIRMED).order_by("-pk").first()
+        request_transition(
+            request=request,
+            to=Status.APPROVED,
+            actor_label="consumer",
+            reason=REASON_OPT_IN_CONFIRMED,
+            matched_fields=proven.data["points"] if proven else ["email"],
+            verification_level="standard",
+        )
+        request_transition(request=request, to=Status.FULFILLING)
+        refusal = sale_opt_in_fulfil(request_id=request.pk)
+    if refusal is not None:
+        raise refusal
+    return "opted_in"
 
 
 def agent_sweep() -> dict[str, int]:

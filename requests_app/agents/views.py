@@ -22,6 +22,7 @@ from requests_app.agents.forms import (
 from requests_app.forms import CodeForm
 from requests_app.models import AgentAuthorization, PrivacyRequest, kinds_offered
 from requests_app.session_access import session_access_grant, session_access_id
+from requests_app.web import STATUS_ACCESS_KEY as CONSUMER_STATUS_KEY
 from requests_app.web import client_ip, rate_limited
 from verification.exceptions import VerificationError
 from verification.upload_handlers import RawFileNameUploadHandler
@@ -245,7 +246,8 @@ def confirm_answer(request):
     authorization = _confirm_access(request)
     if authorization is None:
         return redirect("requests_app:confirm_open")
-    form = ConfirmAnswerForm(request.POST or None)
+    opt_in = agents.agent_opt_in_waiting(submission_id=authorization.submission_id)
+    form = ConfirmAnswerForm(request.POST or None, asks_results=opt_in is None)
     if request.method == "POST" and form.is_valid():
         outcome = agents.agent_confirmation_answer(
             authorization_id=authorization.pk,
@@ -262,6 +264,12 @@ def confirm_answer(request):
                     "address you gave us), then try again."
                 ),
             )
+        elif outcome == "opt_in" and opt_in is not None:
+            # The code went to the address on record and a data point matched: as a status-page session
+            # opened from that address, it lets this browser give the separate confirmation (Regs §7028(a)).
+            request.session.pop(CONFIRM_KEY, None)
+            session_access_grant(request.session, CONSUMER_STATUS_KEY, opt_in.pk, on_record=True)
+            return redirect("requests_app:sale_opt_in")
         else:
             request.session.pop(CONFIRM_KEY, None)
             request.session[CONFIRM_DONE_KEY] = outcome
@@ -270,7 +278,7 @@ def confirm_answer(request):
     return render(
         request,
         "requests_app/agents/confirm_answer.html",
-        {"form": form, "authorization": authorization, "requests": requests},
+        {"form": form, "authorization": authorization, "requests": requests, "opt_in": opt_in},
     )
 
 

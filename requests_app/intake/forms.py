@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from requests_app.forms import US_STATES, FixedChoiceField, FixedMultipleChoiceField, normalised
-from requests_app.models import Kind, kinds_offered
+from requests_app.models import AGENT_ONLY_KINDS, Kind, kinds_offered
 from requests_app.regimes import Regime
 from requests_app.requester import RequesterDetails
 from verification.normalize import (
@@ -96,6 +96,14 @@ class RequestForm(forms.Form):
 
     def clean_kinds(self) -> list[str]:
         kinds = self.cleaned_data["kinds"]
+        if set(kinds) & AGENT_ONLY_KINDS:
+            raise forms.ValidationError(
+                _(
+                    "An opt-in to the sale or sharing of your information is not made with this form: open "
+                    "the status page of one of your requests, then the opt-in page (/do-not-sell/opt-in/)."
+                ),
+                code="not_offered",
+            )
         if not {k for k, _label in kinds_offered()} >= set(kinds):
             # The ADMT kinds exist but are switched off (settings.ADMT_REQUESTS_ENABLED).
             raise forms.ValidationError(

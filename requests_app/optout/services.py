@@ -13,14 +13,20 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from records.choices import consumer_account_close, consumer_marketing_unsubscribe, consumer_sale_opt_out
-from records.models import Consumer, Recipient
+from records.choices import (
+    consumer_account_close,
+    consumer_marketing_unsubscribe,
+    consumer_sale_opt_in,
+    consumer_sale_opt_out,
+)
+from records.exceptions import RecordsError
+from records.models import Consumer, Recipient, SaleOptIn
 from records.selectors import consumer_is_sale_opted_out, direct_marketing_disclosures
 from requests_app.emails import email_send
 from requests_app.fulfilment import fulfilling_request_lock
 from requests_app.intake.services import privacy_request_submit
 from requests_app.lifecycle import event_record, request_transition
-from requests_app.models import CLOSED_STATUSES, Channel, Kind, PrivacyRequest, Status
+from requests_app.models import CLOSED_STATUSES, AgentAuthorization, Channel, Kind, PrivacyRequest, Status
 from requests_app.optout.tasks import send_choice_response_task
 from requests_app.outbox.services import outbox_task
 from requests_app.processors.services import processor_notices_create
@@ -151,6 +157,39 @@ def opt_out_fulfil(*, request_id: int) -> bool:
         )
     logger.info("opt-out %s applied", request.reference)
     return True
+
+
+# --- Opt-in to sale/sharing that the consumer confirmed (Regs §7028(a)) ---------------------------
+
+
+def sale_opt_in_fulfil(*, request_id: int) -> RecordsError | None:
+    """Record the opt-in of an agent's request as the consumer's own, and complete the request.
+
+    Such a request reaches `fulfilling` only through the consumer's separate confirmation on our site
+    (requests_app.agents.agent_opt_in_answer, which runs this at once; the release check refuses anyone
+    else). Returns records.choices' refusal (a child under 13, within 12 months of an opt-out) once the
+    request is denied with its code; None otherwise, also when there is nothing to do.
+    """
+    with transaction.atomic():
+        request = fulfilling_request_lock(request_id, Kind.SALE_OPT_IN)
+        if request is None:
+            return None
+        # The consent is the consumer's only if they gave it: never an agent's word or a staff action.
+        if not AgentAuthorization.objects.filter(
+            submission_id=request.submission_id, consumer_confirmed=True
+        ).exists():
+            return None
+        try:
+            consumer_sale_opt_in(consumer_id=request.consumer_id, given_by=SaleOptIn.GivenBy.CONSUMER)
+        except RecordsError as exc:
+            request_transition(
+                request=request, to=Status.DENIED, outcome="denied", denial_reason=exc.code, reason=exc.code
+            )
+            return exc
+        request_transition(
+            request=request, to=Status.COMPLETED, outcome=COMPLIED, data={"given_by": "consumer"}
+        )
+    return None
 
 
 # --- Shine the Light (Civ. Code §1798.83) ----------------------------------------------------------

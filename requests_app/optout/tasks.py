@@ -37,6 +37,13 @@ def fulfil_close_account_task(request_id: int) -> None:
     close_account_fulfil(request_id=request_id)
 
 
+@shared_task(acks_late=True, name="requests.optout.sale_opt_in")
+def fulfil_sale_opt_in_task(request_id: int) -> None:
+    from requests_app.optout.services import sale_opt_in_fulfil
+
+    sale_opt_in_fulfil(request_id=request_id)
+
+
 @shared_task(base=RetryingTask, name="requests.optout.respond")
 def send_choice_response_task(request_id: int) -> None:
     from requests_app.optout.services import choice_response_send

@@ -95,3 +95,30 @@ def test_a_revoked_deletion_is_withdrawn_and_the_agent_is_told(
         what="the revoked callback",
     )
     assert agent.revoke(data["request_id"])[0] == 409  # a new signed message, but the request is closed
+
+
+def test_an_opt_in_is_recorded_only_once_the_consumer_confirms_it_on_our_site(
+    agent, client, celery_worker_process, webhook_server
+):
+    from records.models import SaleOptIn
+
+    data = agent.exercise("sale:opt-in", MAYA_CLAIMS, callback=webhook_server.url)[1]
+    celery_worker_process.wait_for(lambda: len(webhook_server.received) >= 1, what="the first callback")
+    assert statuses(webhook_server)[0] == ("in_progress", "need_user_verification")
+
+    consumer_confirms(client, celery_worker_process, agent_may_receive="no")  # the first step, her own
+    assert not SaleOptIn.objects.exists()
+    waiting = agent.status(data["request_id"])[1]
+    assert (waiting["status"], waiting["reason"]) == ("in_progress", "need_user_verification")
+    assert "expires_at" in waiting
+
+    page = client.post(reverse("requests_app:sale_opt_in"), {"confirm": "on"}).content.decode()
+
+    assert "You opted back in" in page
+    assert SaleOptIn.objects.get().given_by == SaleOptIn.GivenBy.CONSUMER
+    assert DrpRequest.objects.get().privacy_request.status == Status.COMPLETED
+    celery_worker_process.wait_for(
+        lambda: statuses(webhook_server)[-1][0] == "fulfilled", what="the fulfilled callback"
+    )
+    assert agent.status(data["request_id"])[1]["status"] == "fulfilled"
+    assert "maya" not in b"".join(r.body for r in webhook_server.received).decode().lower()

@@ -8,6 +8,7 @@ from django.utils import timezone
 from records.choices import consumer_sale_opt_out
 from records.models import Consumer, Recipient, SaleOptIn
 from requests_app.models import (
+    AgentAuthorization,
     Channel,
     Kind,
     PrivacyRequest,
@@ -36,10 +37,14 @@ def maya():
     return consumer
 
 
-def _status_session(client, request: PrivacyRequest, *, minutes: int = 15) -> None:
+def _status_session(client, request: PrivacyRequest, *, minutes: int = 15, on_record: bool = False) -> None:
     """What views.status_code leaves in the session once a one-time code was right."""
     session = client.session
-    session["status_access"] = {"id": request.pk, "until": timezone.now().timestamp() + minutes * 60}
+    session["status_access"] = {
+        "id": request.pk,
+        "until": timezone.now().timestamp() + minutes * 60,
+        "on_record": on_record,
+    }
     session.save()
 
 
@@ -268,6 +273,24 @@ def test_opting_back_in_within_12_months_is_refused_with_a_clear_message(client,
     assert "We keep to that choice for 12 months" in body
     maya.refresh_from_db()
     assert maya.sale_opt_in_at is None
+
+
+def test_an_agents_request_opens_the_opt_in_only_with_a_code_sent_to_the_address_on_record(client, maya):
+    # An agent's request is matched before the consumer confirms anything, at an address the agent typed:
+    # a status code sent there must not let the agent give the consumer's consent.
+    request = PrivacyRequestFactory(consumer=maya, kind=Kind.KNOW_CATEGORIES)
+    AgentAuthorization.objects.create(
+        submission=request.submission,
+        agent_name="Agent",
+        agent_email="agent@example.org",
+        document_type=AgentAuthorization.DocumentType.PERMISSION,
+    )
+    _status_session(client, request)
+    assert client.post(OPT_IN, {"confirm": "on"})["Location"] == reverse("requests_app:status_lookup")
+    assert not SaleOptIn.objects.exists()
+
+    _status_session(client, request, on_record=True)
+    assert "You opted back in" in client.post(OPT_IN, {"confirm": "on"}).content.decode()
 
 
 def test_a_consumer_who_never_opted_out_can_opt_in(client, maya):
