@@ -13,7 +13,8 @@ outbox and runs every task the intake enqueues (e-mails go to Django's dummy bac
   3. waits (at most `--drain-seconds`) for the worker to empty the outbox.
 Prints the rate reached, errors (non-2xx/3xx responses, socket errors and timeouts, failed staff reads;
 target 0), outbox rows still pending or failing at the end, and the RSS of the web workers and of the
-Celery worker's processes at the start and at the end (target: flat).
+Celery worker's processes at the start and at the end (target: flat); every minute's line also carries
+the web workers' RSS (summed) and the Celery main process's, to tell warm-up from growth.
 """
 
 import argparse
@@ -220,9 +221,12 @@ def main() -> None:
             p99s.append(r["p99"])
             pending, _failing = outbox_state(args.db)
             minute = (time.monotonic() - started) / 60
+            now_memory = memory(server.pid, worker.pid)
+            web_mb = sum(kb for name, kb in now_memory.items() if name.startswith("web")) / 1024
             print(
                 f"  {minute:5.1f} min: {r['rps']:6.1f} req/s, p99 {r['p99']:6.1f} ms, errors "
-                f"{r['errors'] + r['socket_errors']}, outbox pending {pending}, staff reads {len(reader.times)}",
+                f"{r['errors'] + r['socket_errors']}, outbox pending {pending}, staff reads {len(reader.times)}, "
+                f"RSS MB web {web_mb:.1f} celery main {now_memory['celery worker (main)'] / 1024:.1f}",
                 flush=True,
             )
             # Each connection's cycle is latency + delay: correct the delay from the cycle the last run saw.
