@@ -3,7 +3,14 @@
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from requests_app.models import NO_MATCHING_RECORDS, PrivacyRequest, RequestEvent
+from requests_app.models import (
+    NO_MATCHING_RECORDS,
+    AgentAuthorization,
+    Kind,
+    PrivacyRequest,
+    RequestEvent,
+    Status,
+)
 
 # Event names shown to requesters on the status page, in their words; the rest is staff-only.
 PUBLIC_EVENTS = {
@@ -56,3 +63,23 @@ def public_timeline(*, request: PrivacyRequest) -> list[dict]:
         {"when": e.created_at, "text": PUBLIC_EVENTS_BY_REASON.get((e.name, e.reason), PUBLIC_EVENTS[e.name])}
         for e in events
     ]
+
+
+def submission_by_agent(*, submission_id: int) -> bool:
+    """Whether an authorized agent made the submission (its written permission is on file)."""
+    return AgentAuthorization.objects.filter(submission_id=submission_id).exists()
+
+
+def agent_opt_in_waiting(*, submission_id: int) -> PrivacyRequest | None:
+    """The submission's opt-in to sale that waits for its consumer's own confirmation, if any."""
+    return (
+        PrivacyRequest.objects.filter(
+            submission_id=submission_id,
+            kind=Kind.SALE_OPT_IN,
+            status=Status.AWAITING_CONSUMER_CONFIRMATION,
+            consumer__isnull=False,
+            submission__agent_authorization__consumer_answered_at__isnull=True,
+        )
+        .order_by("pk")
+        .first()
+    )

@@ -601,25 +601,6 @@ def _confirmation_points_short(
     return "closed"
 
 
-def agent_submitted(*, submission_id: int) -> bool:
-    return AgentAuthorization.objects.filter(submission_id=submission_id).exists()
-
-
-def agent_opt_in_waiting(*, submission_id: int) -> PrivacyRequest | None:
-    """The submission's opt-in to sale that waits for its consumer's own confirmation, if any."""
-    return (
-        PrivacyRequest.objects.filter(
-            submission_id=submission_id,
-            kind=Kind.SALE_OPT_IN,
-            status=Status.AWAITING_CONSUMER_CONFIRMATION,
-            consumer__isnull=False,
-            submission__agent_authorization__consumer_answered_at__isnull=True,
-        )
-        .order_by("pk")
-        .first()
-    )
-
-
 def agent_opt_in_answer(*, request_id: int, opt_in: bool) -> str:
     """The consumer's separate confirmation of an agent's opt-in to sale (Regs §7028(a)), given on the
     opt-in page by a browser that proved control of the consumer's e-mail address on record.

@@ -246,7 +246,7 @@ def confirm_answer(request):
     authorization = _confirm_access(request)
     if authorization is None:
         return redirect("requests_app:confirm_open")
-    opt_in = agents.agent_opt_in_waiting(submission_id=authorization.submission_id)
+    opt_in = selectors.agent_opt_in_waiting(submission_id=authorization.submission_id)
     form = ConfirmAnswerForm(request.POST or None, asks_results=opt_in is None)
     if request.method == "POST" and form.is_valid():
         outcome = agents.agent_confirmation_answer(

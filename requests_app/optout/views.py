@@ -5,6 +5,7 @@ from django.views.decorators.http import require_http_methods
 from records.choices import consumer_sale_opt_in
 from records.exceptions import RecordsError
 from records.models import SaleOptIn
+from requests_app import selectors
 from requests_app.agents import services as agents
 from requests_app.models import Kind, PrivacyRequest
 from requests_app.optout import services as optout
@@ -65,7 +66,9 @@ def _opt_in_request(request) -> PrivacyRequest | None:
     found = status_request(request)
     if found is None or found.consumer_id is None:
         return None
-    if not status_grant(request).on_record and agents.agent_submitted(submission_id=found.submission_id):
+    if not status_grant(request).on_record and selectors.submission_by_agent(
+        submission_id=found.submission_id
+    ):
         return None
     return found
 
